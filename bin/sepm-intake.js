@@ -1,0 +1,7 @@
+#!/usr/bin/env node
+// Entry point: runs the TypeScript sources through tsx's ESM loader so no build step is needed to operate.
+import { register } from 'tsx/esm/api';
+
+register();
+const { main } = await import('../src/cli/index.ts');
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,311 @@
+import { z } from 'zod';
+
+/**
+ * The whole configuration as one zod schema. Every key has a default that runs the service standalone
+ * ("embedded defaults"); docs/configuration.md documents each key. Secret keys may instead be given as
+ * `<key>File` (a path whose content is the secret) or through the environment (see env.ts).
+ */
+
+const secret = z.string().min(1).optional();
+
+export const DEFAULT_SUBJECT_PATTERNS = ['Security alert', 'Single Risk Event', 'New Risk Found', 'Risk outbreak'];
+
+const tlsSchema = {
+  /** PEM file with the CA(s) that sign the server certificate (SEPM usually self-signed: export it). */
+  caBundle: z.string().optional(),
+  /** Optional client certificate and key (PEM files) for mutual TLS. */
+  clientCert: z.string().optional(),
+  clientKey: z.string().optional(),
+  /** HTTP(S) proxy URL, e.g. http://proxy:3128. */
+  proxy: z.string().optional(),
+};
+
+export const sepmSchema = z
+  .object({
+    /** SEPM host name or IP. Absent → the embedded SEPM simulator is started on loopback. */
+    host: z.string().min(1).optional(),
+    port: z.number().int().min(1).max(65535).default(8446),
+    /** http is only for the local simulator; production SEPM is always https. */
+    protocol: z.enum(['https', 'http']).default('https'),
+    basePath: z.string().default('/sepm/api/v1'),
+    authPath: z.string().default('/sepm/api/v1/identity/authenticate'),
+    username: z.string().default(''),
+    password: secret,
+    /** SEPM domain *name* for login ("" or "Default" = default domain). */
+    domain: z.string().default(''),
+    ...tlsSchema,
+    /** Scan-match rows written to the data table before the rest goes to a CSV attachment. */
+    resultsLimit: z.number().int().min(1).default(200),
+    /** Seconds after which a non-terminal command is reported "Timedout". */
+    scanTimeoutSec: z.number().int().min(1).default(1800),
+    /** Per-request timeout, ms. */
+    requestTimeoutMs: z.number().int().min(100).default(30_000),
+    /** Re-login this many seconds before tokenExpiration. */
+    tokenRefreshMarginSec: z.number().int().min(0).default(60),
+    /** Page size used when the client reads all pages (SEPM default is 20). */
+    pageSize: z.number().int().min(1).max(1000).default(500),
+    /** Concurrent HTTP requests to SEPM per process. */
+    maxConcurrency: z.number().int().min(1).max(64).default(4),
+    /** How ID lists go in the query: repeated keys (as IBM) or one comma-joined value. */
+    idListStyle: z.enum(['repeat', 'comma']).default('repeat'),
+    /** First delay between command-status polls, seconds (doubles up to pollMaxIntervalSec). */
+    pollIntervalSec: z.number().min(0.01).default(10),
+    pollMaxIntervalSec: z.number().min(0.01).default(120),
+    /** A client that has not checked in for this long counts as out of date, seconds. */
+    outOfDateAfterSec: z.number().int().min(1).default(900),
+    /** Largest file accepted from GET /command-queue/file/{id}/content, bytes. */
+    maxFileBytes: z
+      .number()
+      .int()
+      .min(1)
+      .default(100 * 1024 * 1024),
+  })
+  .strict();
+
+export const imapSourceSchema = z
+  .object({
+    name: z
+      .string()
+      .min(1)
+      .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only'),
+    host: z.string().min(1),
+    port: z.number().int().min(1).max(65535).default(993),
+    /** true = implicit TLS (993); false = plain connection upgraded with STARTTLS when the server offers it. */
+    secure: z.boolean().default(true),
+    /** Refuse to log in without TLS (STARTTLS required when secure is false). */
+    requireTls: z.boolean().default(true),
+    user: z.string().min(1),
+    password: secret,
+    /** OAuth2 access token (XOAUTH2) instead of a password. */
+    accessToken: secret,
+    mailbox: z.string().default('INBOX'),
+    caBundle: z.string().optional(),
+    /** Mark processed mail \Seen. */
+    markSeen: z.boolean().default(true),
+    /** Move processed mail here (created if missing); unset = leave in place. */
+    processedFolder: z.string().optional(),
+    /** Over-size or unreadable mail is moved here with the reason recorded. */
+    quarantineFolder: z.string().default('sepm-intake-quarantine'),
+    /** Mail that does not pass the filter is moved here; unset = left alone. */
+    ignoredFolder: z.string().optional(),
+    /** Warn when no mail arrived for this many hours. */
+    noMailWarnHours: z.number().min(0).default(24),
+    /** Re-issue IDLE / NOOP this often so a dead connection is noticed, seconds. */
+    idleRefreshSec: z.number().int().min(5).default(240),
+  })
+  .strict();
+
+export const mailSchema = z
+  .object({
+    filter: z
+      .object({
+        /** Envelope From addresses accepted (case-insensitive; `*@domain` allowed). Empty = any sender. */
+        allowedSenders: z.array(z.string().min(1)).default([]),
+        /** Subject substrings (case-insensitive) or /regex/ strings. */
+        subjectPatterns: z.array(z.string().min(1)).default(DEFAULT_SUBJECT_PATTERNS),
+        /** Raw size cap in bytes, applied before MIME parsing. */
+        maxRawBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .default(10 * 1024 * 1024),
+      })
+      .strict()
+      .default({ allowedSenders: [], subjectPatterns: DEFAULT_SUBJECT_PATTERNS, maxRawBytes: 10 * 1024 * 1024 }),
+    spool: z
+      .object({
+        enabled: z.boolean().default(true),
+        dir: z.string().default('var/inbox'),
+        /** Poll interval for new files, ms (fs.watch is used too; polling is the safety net). */
+        pollMs: z.number().int().min(50).default(1000),
+      })
+      .strict()
+      .default({ enabled: true, dir: 'var/inbox', pollMs: 1000 }),
+    imap: z.array(imapSourceSchema).default([]),
+    /** Time zone of dates without one in SEPM mails (IANA name). */
+    timeZone: z.string().default('UTC'),
+  })
+  .strict();
+
+export const senderAuthSchema = z
+  .object({
+    /** Addresses SEPM sends from (case-insensitive, `*@domain` allowed). Empty = no address check. */
+    allowedSenders: z.array(z.string().min(1)).default([]),
+    /** authserv-id of our own MTA; only Authentication-Results headers with it are believed. */
+    trustedAuthservIds: z.array(z.string().min(1)).default([]),
+    /** Require these results in a trusted Authentication-Results header. */
+    requireSpf: z.boolean().default(false),
+    requireDkim: z.boolean().default(false),
+    requireDmarc: z.boolean().default(false),
+    /** IPs/CIDRs or host names of SEPM and relays; when set, the Received chain must show one of them. */
+    trustedRelays: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
+
+export const whitelistSchema = z
+  .object({
+    /** IPv4/IPv6 addresses, CIDRs and a-b ranges. */
+    ips: z.array(z.string()).default([]),
+    /** Domain patterns: example.com, *.example.com. */
+    domains: z.array(z.string()).default([]),
+    /** Exact host names (case-insensitive). */
+    hosts: z.array(z.string()).default([]),
+    /** Risk-name globs. */
+    riskNames: z.array(z.string()).default([]),
+    /** File-path globs (case-insensitive, \ and / equivalent). */
+    paths: z.array(z.string()).default([]),
+    /** User-account globs. */
+    users: z.array(z.string()).default([]),
+  })
+  .strict();
+
+const actionPolicy = z
+  .object({
+    /** Run this action automatically (never for untrusted mail or protected targets). */
+    auto: z.boolean().default(false),
+    /** Upper bound of automatic runs per hour across all workers. */
+    hourlyCap: z.number().int().min(0).default(10),
+  })
+  .strict();
+const defaultAction = { auto: false, hourlyCap: 10 };
+
+export const policySchema = z
+  .object({
+    dryRun: z.boolean().default(false),
+    actions: z
+      .object({
+        quarantine: actionPolicy.default(defaultAction),
+        remediate: actionPolicy.default(defaultAction),
+        blacklist: actionPolicy.default(defaultAction),
+        lockdown: actionPolicy.default(defaultAction),
+        move: actionPolicy.default(defaultAction),
+      })
+      .strict()
+      .default({
+        quarantine: defaultAction,
+        remediate: defaultAction,
+        blacklist: defaultAction,
+        lockdown: defaultAction,
+        move: defaultAction,
+      }),
+    protected: z
+      .object({
+        hosts: z.array(z.string()).default([]),
+        groups: z.array(z.string()).default([]),
+        ips: z.array(z.string()).default([]),
+      })
+      .strict()
+      .default({ hosts: [], groups: [], ips: [] }),
+  })
+  .strict();
+
+export const soarSchema = z
+  .object({
+    kind: z.enum(['embedded', 'ibm']).default('embedded'),
+    /** Repeats within this window (hours) merge into the open incident. */
+    mergeWindowHours: z.number().min(0).default(24),
+    embedded: z
+      .object({ path: z.string().default('var/incidents.db') })
+      .strict()
+      .default({ path: 'var/incidents.db' }),
+    ibm: z
+      .object({
+        url: z.string().url(),
+        org: z.string().min(1),
+        apiKeyId: z.string().optional(),
+        apiKeySecret: secret,
+        username: z.string().optional(),
+        password: secret,
+        /** Incident custom field (API name) holding the dedup key. */
+        dedupField: z.string().default('sepm_alert_key'),
+        timeoutMs: z.number().int().min(100).default(30_000),
+        ...tlsSchema,
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export const enrichSchema = z
+  .object({
+    auto: z
+      .object({
+        endpointDetails: z.boolean().default(true),
+        eocScan: z.boolean().default(true),
+        blacklistLookup: z.boolean().default(true),
+      })
+      .strict()
+      .default({ endpointDetails: true, eocScan: true, blacklistLookup: true }),
+    /** Fingerprint list used for hash blacklisting. */
+    blacklistName: z.string().default('sepm-intake-blacklist'),
+    /** SEPM domain name used to resolve domainId for fingerprint lists. */
+    domainName: z.string().default('Default'),
+    /** Window (s) in which the same request for the same incident/artifact is not run twice. */
+    dedupWindowSec: z.number().int().min(0).default(3600),
+  })
+  .strict();
+
+export const httpUserSchema = z
+  .object({
+    name: z.string().min(1),
+    /** scrypt hash produced by `sepm-intake hash-password`. */
+    passwordHash: z.string().optional(),
+    passwordHashFile: z.string().optional(),
+    role: z.enum(['readonly', 'operator']).default('readonly'),
+  })
+  .strict();
+
+export const httpSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    host: z.string().default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(8080),
+    users: z.array(httpUserSchema).default([]),
+    tokens: z
+      .array(
+        z
+          .object({
+            name: z.string().min(1),
+            token: secret,
+            tokenFile: z.string().optional(),
+            role: z.enum(['readonly', 'operator']),
+          })
+          .strict(),
+      )
+      .default([]),
+    /** Failed logins allowed per client IP per minute. */
+    loginRateLimitPerMin: z.number().int().min(1).default(10),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    redis: z
+      .object({ url: z.string().default('redis://127.0.0.1:6379'), prefix: z.string().min(1).default('sepm-intake') })
+      .strict()
+      .default({ url: 'redis://127.0.0.1:6379', prefix: 'sepm-intake' }),
+    log: z
+      .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+      .strict()
+      .default({ level: 'info' }),
+    sepm: sepmSchema.default(() => sepmSchema.parse({})),
+    mail: mailSchema.default(() => mailSchema.parse({})),
+    senderAuth: senderAuthSchema.default(() => senderAuthSchema.parse({})),
+    whitelist: whitelistSchema.default(() => whitelistSchema.parse({})),
+    policy: policySchema.default(() => policySchema.parse({})),
+    soar: soarSchema.default(() => soarSchema.parse({})),
+    enrich: enrichSchema.default(() => enrichSchema.parse({})),
+    http: httpSchema.default(() => httpSchema.parse({})),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type SepmConfig = z.infer<typeof sepmSchema>;
+export type ImapSourceConfig = z.infer<typeof imapSourceSchema>;
+export type MailConfig = z.infer<typeof mailSchema>;
+export type SenderAuthConfig = z.infer<typeof senderAuthSchema>;
+export type WhitelistConfig = z.infer<typeof whitelistSchema>;
+export type PolicyConfig = z.infer<typeof policySchema>;
+export type SoarConfig = z.infer<typeof soarSchema>;
+export type EnrichConfig = z.infer<typeof enrichSchema>;
+export type HttpConfig = z.infer<typeof httpSchema>;

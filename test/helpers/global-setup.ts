@@ -1,0 +1,7 @@
+import { assertRedisReachable } from '../../src/shared/redis.ts';
+
+/** Integration tests need the machine's Redis; say so clearly instead of timing out in every test. */
+export default async function setup(): Promise<void> {
+  const url = process.env.SEPM_INTAKE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+  await assertRedisReachable(url, 3000);
+}
