@@ -1,0 +1,436 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
+import type { Artifact } from '../parsers/types.ts';
+import { AppError, ErrorCodes } from '../shared/errors.ts';
+import { incidentDetail, searchIncidents, type IncidentDetail, type IncidentSearch } from './embedded-queries.ts';
+import {
+  assertCells,
+  assertKnownTable,
+  foldArtifactValue,
+  maxSeverity,
+  notFound,
+  toArtifact,
+  toAttachmentInfo,
+  toIncident,
+  toNote,
+  toTableRow,
+  uniqueArtifacts,
+  type ArtifactRow,
+  type AttachmentRow,
+  type IncidentRow,
+  type NoteRow,
+  type TableRowRow,
+} from './embedded-rows.ts';
+import { migrate } from './embedded-schema.ts';
+import type {
+  AttachmentInfo,
+  CellValue,
+  FindOrCreateOptions,
+  FindOrCreateResult,
+  Incident,
+  IncidentState,
+  NewIncident,
+  Note,
+  SoarClient,
+  StoredArtifact,
+  TableRow,
+} from './port.ts';
+
+export type { IncidentDetail, IncidentSearch, IncidentSearchResult } from './embedded-queries.ts';
+
+/** The embedded SQLite incident store: the SOAR port plus the read side the review UI and CLI need. */
+export interface EmbeddedStore extends SoarClient {
+  readonly kind: 'embedded';
+  readonly path: string;
+  /** Newest first, filtered; `total` counts all matches (for paging). */
+  searchIncidents(query?: IncidentSearch): Promise<{ total: number; incidents: Incident[] }>;
+  /** Incident with artifacts, notes, every data table that has rows, attachments and applied Message-IDs. */
+  getIncidentDetail(id: number): Promise<IncidentDetail>;
+}
+
+export interface EmbeddedStoreOptions {
+  /** How long a writer waits for another process's lock before SQLITE_BUSY (ms). */
+  busyTimeoutMs?: number;
+  /** Largest attachment accepted (bytes); IBM SOAR's stock limit is 25 MB. */
+  maxAttachmentBytes?: number;
+}
+
+/** Opens (creating and migrating when needed) the store at `path`; ':memory:' gives a private in-memory store. */
+export function openEmbeddedStore(path: string, options: EmbeddedStoreOptions = {}): EmbeddedStore {
+  return new SqliteIncidentStore(path, options);
+}
+
+class SqliteIncidentStore implements EmbeddedStore {
+  readonly kind = 'embedded' as const;
+  readonly path: string;
+  private readonly db: Database;
+  private readonly maxAttachmentBytes: number;
+
+  constructor(path: string, options: EmbeddedStoreOptions) {
+    this.path = path;
+    this.maxAttachmentBytes = options.maxAttachmentBytes ?? 25 * 1024 * 1024;
+    this.db = storeCall(() => openDatabase(path, options.busyTimeoutMs ?? 5000));
+  }
+
+  findOrCreateIncident(input: NewIncident, options: FindOrCreateOptions): Promise<FindOrCreateResult> {
+    const now = options.now ?? Date.now();
+    return run(() => this.db.transaction(() => this.findOrCreateTx(input, options, now)).immediate());
+  }
+
+  private findOrCreateTx(input: NewIncident, options: FindOrCreateOptions, now: number): FindOrCreateResult {
+    const mid = options.sourceMessageId;
+    if (mid) {
+      const seen = this.db
+        .prepare('SELECT incident_id FROM incident_messages WHERE message_id = ? AND dedup_key = ?')
+        .get(mid, input.dedupKey) as { incident_id: number } | undefined;
+      if (seen) return { incident: this.incident(seen.incident_id), outcome: 'duplicate', addedArtifacts: [] };
+    }
+    const open = this.db
+      .prepare(
+        `SELECT * FROM incidents WHERE dedup_key = ? AND state = 'open' AND last_seen >= ?
+         ORDER BY last_seen DESC, id DESC LIMIT 1`,
+      )
+      .get(input.dedupKey, now - options.mergeWindowMs) as IncidentRow | undefined;
+    const outcome = open ? 'merged' : 'created';
+    const id = open ? this.mergeInto(open, input, mid, now) : this.insertIncident(input, now);
+    const addedArtifacts = this.insertArtifacts(id, input.artifacts, now);
+    if (mid) {
+      this.db
+        .prepare(
+          'INSERT INTO incident_messages (incident_id, message_id, dedup_key, outcome, applied_at) VALUES (?, ?, ?, ?, ?)',
+        )
+        .run(id, mid, input.dedupKey, outcome, now);
+    }
+    return { incident: this.incident(id), outcome, addedArtifacts };
+  }
+
+  private insertIncident(input: NewIncident, now: number): number {
+    const info = this.db
+      .prepare(
+        `INSERT INTO incidents (dedup_key, name, description, description_format, state, severity, incident_types,
+           discovered_date, created_at, updated_at, last_seen, occurrences, properties)
+         VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, 1, ?)`,
+      )
+      .run(
+        input.dedupKey,
+        input.name,
+        input.description,
+        input.descriptionFormat,
+        input.severity,
+        JSON.stringify(input.incidentTypes),
+        input.discoveredDate,
+        now,
+        now,
+        now,
+        JSON.stringify(input.properties),
+      );
+    return Number(info.lastInsertRowid);
+  }
+
+  /** A repeat: count it, slide the window, keep the worse severity, and leave a note saying what came in. */
+  private mergeInto(row: IncidentRow, input: NewIncident, mid: string | undefined, now: number): number {
+    const occurrence = row.occurrences + 1;
+    this.db
+      .prepare(
+        `UPDATE incidents SET occurrences = ?, last_seen = MAX(last_seen, ?), updated_at = ?, severity = ?
+         WHERE id = ?`,
+      )
+      .run(occurrence, now, now, maxSeverity(row.severity, input.severity), row.id);
+    this.insertNote(row.id, occurrenceNote(occurrence, input, mid, now), now);
+    return row.id;
+  }
+
+  private insertArtifacts(incidentId: number, artifacts: readonly Artifact[], now: number): StoredArtifact[] {
+    const insert = this.db.prepare(
+      `INSERT INTO artifacts (incident_id, type, value, value_folded, description, created_at)
+       VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (incident_id, type, value_folded) DO NOTHING`,
+    );
+    const added: StoredArtifact[] = [];
+    for (const a of uniqueArtifacts(artifacts)) {
+      const info = insert.run(incidentId, a.type, a.value, foldArtifactValue(a.value), a.description ?? null, now);
+      if (info.changes === 0) continue;
+      const stored: StoredArtifact = { id: Number(info.lastInsertRowid), type: a.type, value: a.value };
+      if (a.description !== undefined) stored.description = a.description;
+      added.push(stored);
+    }
+    return added;
+  }
+
+  private insertNote(incidentId: number, text: string, now: number): Note {
+    const info = this.db
+      .prepare('INSERT INTO notes (incident_id, text, created_at) VALUES (?, ?, ?)')
+      .run(incidentId, text, now);
+    return { id: Number(info.lastInsertRowid), text, createdAt: now };
+  }
+
+  private incident(id: number): Incident {
+    const row = this.db.prepare('SELECT * FROM incidents WHERE id = ?').get(id) as IncidentRow | undefined;
+    if (!row) throw notFound('incident', id);
+    return toIncident(row);
+  }
+
+  private requireIncident(id: number): void {
+    if (!this.db.prepare('SELECT 1 FROM incidents WHERE id = ?').get(id)) throw notFound('incident', id);
+  }
+
+  getIncident(id: number): Promise<Incident> {
+    return run(() => this.incident(id));
+  }
+
+  listIncidents(query: { state?: IncidentState; limit?: number; offset?: number } = {}): Promise<Incident[]> {
+    return run(() => searchIncidents(this.db, query).incidents);
+  }
+
+  searchIncidents(query: IncidentSearch = {}): Promise<{ total: number; incidents: Incident[] }> {
+    return run(() => searchIncidents(this.db, query));
+  }
+
+  getIncidentDetail(id: number): Promise<IncidentDetail> {
+    return run(() => incidentDetail(this.db, this.incident(id)));
+  }
+
+  closeIncident(id: number, resolution: string, summary: string): Promise<Incident> {
+    return run(() =>
+      this.db
+        .transaction(() => {
+          this.requireIncident(id);
+          this.db
+            .prepare(
+              `UPDATE incidents SET state = 'closed', resolution = ?, resolution_summary = ?, updated_at = ? WHERE id = ?`,
+            )
+            .run(resolution, summary, Date.now(), id);
+          return this.incident(id);
+        })
+        .immediate(),
+    );
+  }
+
+  addArtifacts(incidentId: number, artifacts: Artifact[]): Promise<StoredArtifact[]> {
+    return run(() =>
+      this.db
+        .transaction(() => {
+          this.requireIncident(incidentId);
+          return this.insertArtifacts(incidentId, artifacts, Date.now());
+        })
+        .immediate(),
+    );
+  }
+
+  listArtifacts(incidentId: number): Promise<StoredArtifact[]> {
+    return run(() => {
+      this.requireIncident(incidentId);
+      const rows = this.db
+        .prepare('SELECT id, type, value, description FROM artifacts WHERE incident_id = ? ORDER BY id')
+        .all(incidentId) as ArtifactRow[];
+      return rows.map(toArtifact);
+    });
+  }
+
+  addNote(incidentId: number, text: string): Promise<Note> {
+    return run(() =>
+      this.db
+        .transaction(() => {
+          this.requireIncident(incidentId);
+          return this.insertNote(incidentId, text, Date.now());
+        })
+        .immediate(),
+    );
+  }
+
+  listNotes(incidentId: number): Promise<Note[]> {
+    return run(() => {
+      this.requireIncident(incidentId);
+      const rows = this.db
+        .prepare('SELECT id, text, created_at FROM notes WHERE incident_id = ? ORDER BY id')
+        .all(incidentId) as NoteRow[];
+      return rows.map(toNote);
+    });
+  }
+
+  addTableRow(incidentId: number, table: string, cells: Record<string, CellValue>): Promise<TableRow> {
+    return run(() => {
+      assertKnownTable(table);
+      assertCells(cells);
+      return this.db
+        .transaction(() => {
+          this.requireIncident(incidentId);
+          const now = Date.now();
+          const info = this.db
+            .prepare(
+              'INSERT INTO table_rows (incident_id, table_name, cells, created_at, updated_at) VALUES (?, ?, ?, ?, ?)',
+            )
+            .run(incidentId, table, JSON.stringify(cells), now, now);
+          return { id: Number(info.lastInsertRowid), cells: { ...cells } };
+        })
+        .immediate();
+    });
+  }
+
+  updateTableRow(
+    incidentId: number,
+    table: string,
+    rowId: number,
+    cells: Record<string, CellValue>,
+  ): Promise<TableRow> {
+    return run(() => {
+      assertKnownTable(table);
+      assertCells(cells);
+      return this.db
+        .transaction(() => {
+          const row = this.tableRow(incidentId, table, rowId);
+          const merged = { ...toTableRow(row).cells, ...cells };
+          this.db
+            .prepare('UPDATE table_rows SET cells = ?, updated_at = ? WHERE id = ?')
+            .run(JSON.stringify(merged), Date.now(), rowId);
+          return { id: rowId, cells: merged };
+        })
+        .immediate();
+    });
+  }
+
+  listTableRows(incidentId: number, table: string): Promise<TableRow[]> {
+    return run(() => {
+      assertKnownTable(table);
+      this.requireIncident(incidentId);
+      const rows = this.db
+        .prepare('SELECT id, table_name, cells FROM table_rows WHERE incident_id = ? AND table_name = ? ORDER BY id')
+        .all(incidentId, table) as TableRowRow[];
+      return rows.map(toTableRow);
+    });
+  }
+
+  deleteTableRow(incidentId: number, table: string, rowId: number): Promise<void> {
+    return run(() => {
+      assertKnownTable(table);
+      this.db
+        .transaction(() => {
+          this.tableRow(incidentId, table, rowId);
+          this.db.prepare('DELETE FROM table_rows WHERE id = ?').run(rowId);
+        })
+        .immediate();
+    });
+  }
+
+  private tableRow(incidentId: number, table: string, rowId: number): TableRowRow {
+    this.requireIncident(incidentId);
+    const row = this.db
+      .prepare('SELECT id, table_name, cells FROM table_rows WHERE id = ? AND incident_id = ? AND table_name = ?')
+      .get(rowId, incidentId, table) as TableRowRow | undefined;
+    if (!row) throw notFound(`${table} row`, rowId);
+    return row;
+  }
+
+  addAttachment(incidentId: number, name: string, contentType: string, data: Buffer): Promise<AttachmentInfo> {
+    return run(() => {
+      if (data.length > this.maxAttachmentBytes) {
+        throw new AppError(ErrorCodes.SOAR_BAD_REQUEST, `attachment ${data.length} bytes exceeds the limit`, {
+          status: 413,
+          details: { limit: this.maxAttachmentBytes },
+        });
+      }
+      return this.db
+        .transaction(() => {
+          this.requireIncident(incidentId);
+          const now = Date.now();
+          const info = this.db
+            .prepare(
+              `INSERT INTO attachments (incident_id, name, content_type, size, data, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+            )
+            .run(incidentId, name, contentType || 'application/octet-stream', data.length, data, now);
+          return toAttachmentInfo({
+            id: Number(info.lastInsertRowid),
+            name,
+            content_type: contentType || 'application/octet-stream',
+            size: data.length,
+            created_at: now,
+          });
+        })
+        .immediate();
+    });
+  }
+
+  listAttachments(incidentId: number): Promise<AttachmentInfo[]> {
+    return run(() => {
+      this.requireIncident(incidentId);
+      const rows = this.db
+        .prepare('SELECT id, name, content_type, size, created_at FROM attachments WHERE incident_id = ? ORDER BY id')
+        .all(incidentId) as AttachmentRow[];
+      return rows.map(toAttachmentInfo);
+    });
+  }
+
+  getAttachment(incidentId: number, attachmentId: number): Promise<{ info: AttachmentInfo; data: Buffer }> {
+    return run(() => {
+      this.requireIncident(incidentId);
+      const row = this.db
+        .prepare(
+          'SELECT id, name, content_type, size, created_at, data FROM attachments WHERE id = ? AND incident_id = ?',
+        )
+        .get(attachmentId, incidentId) as (AttachmentRow & { data: Buffer }) | undefined;
+      if (!row) throw notFound('attachment', attachmentId);
+      return { info: toAttachmentInfo(row), data: row.data };
+    });
+  }
+
+  ping(): Promise<void> {
+    return run(() => {
+      this.db.prepare('SELECT 1').get();
+    });
+  }
+
+  close(): Promise<void> {
+    return run(() => {
+      if (this.db.open) this.db.close();
+    });
+  }
+}
+
+function openDatabase(path: string, busyTimeoutMs: number): Database {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new BetterSqlite3(path, { timeout: busyTimeoutMs });
+  // WAL lets readers run while one process writes; busy_timeout makes writers queue instead of failing at once.
+  db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(busyTimeoutMs))}`);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  migrate(db);
+  return db;
+}
+
+function occurrenceNote(occurrence: number, input: NewIncident, mid: string | undefined, now: number): string {
+  const p = input.properties;
+  const parts = [
+    `Occurrence ${occurrence} merged at ${new Date(now).toISOString()}`,
+    `event time ${new Date(input.discoveredDate).toISOString()}`,
+    `Message-ID ${mid ?? (typeof p.sepm_message_id === 'string' ? p.sepm_message_id : '(none)')}`,
+    `action ${p.sepm_action ?? '(unknown)'}`,
+  ];
+  if (p.sepm_computer) parts.push(`computer ${String(p.sepm_computer)}`);
+  return `${parts.join('; ')}.`;
+}
+
+/** Runs a synchronous store operation; SQLite failures become STORE_IO (retryable when the file was busy). */
+function run<T>(fn: () => T): Promise<T> {
+  try {
+    return Promise.resolve(storeCall(fn));
+  } catch (err) {
+    return Promise.reject(err as Error);
+  }
+}
+
+function storeCall<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof AppError) throw err;
+    const code = (err as { code?: unknown }).code;
+    const busy = code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
+    throw new AppError(ErrorCodes.STORE_IO, `incident store: ${(err as Error).message}`, {
+      retryable: busy,
+      details: typeof code === 'string' ? { sqlite: code } : undefined,
+      cause: err,
+    });
+  }
+}
