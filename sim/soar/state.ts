@@ -1,0 +1,254 @@
+/**
+ * In-memory data of the SOAR simulator, shaped like the IBM QRadar SOAR REST DTOs it serves. Tests read it
+ * directly (sim.state) to assert real outcomes on the "server" side.
+ */
+
+export interface SimOrg {
+  id: number;
+  name: string;
+  uuid: string;
+  cloud_account: string | null;
+  enabled: boolean;
+}
+
+export interface RichText {
+  format: 'text' | 'html';
+  content: string;
+}
+
+export interface SimIncident {
+  id: number;
+  org_id: number;
+  name: string;
+  description: RichText | null;
+  discovered_date: number;
+  start_date: number | null;
+  create_date: number;
+  inc_last_modified_date: number;
+  plan_status: 'A' | 'C';
+  severity_code: number | null;
+  incident_type_ids: number[];
+  phase_id: number;
+  resolution_id: number | null;
+  resolution_summary: string | null;
+  properties: Record<string, unknown>;
+  vers: number;
+  sequence_code: string;
+}
+
+export interface SimArtifact {
+  id: number;
+  inc_id: number;
+  type: number;
+  value: string;
+  description: string | null;
+  created: number;
+}
+
+export interface SimComment {
+  id: number;
+  inc_id: number;
+  text: RichText;
+  create_date: number;
+}
+
+export interface SimRow {
+  id: number;
+  inc_id: number;
+  table: string;
+  cells: Record<string, unknown>;
+  version: number;
+}
+
+export interface SimAttachment {
+  id: number;
+  uuid: string;
+  inc_id: number;
+  name: string;
+  content_type: string;
+  size: number;
+  created: number;
+  data: Buffer;
+}
+
+export interface SimRequestLog {
+  method: string;
+  path: string;
+  status: number;
+}
+
+export interface SimState {
+  incidents: Map<number, SimIncident>;
+  artifacts: Map<number, SimArtifact>;
+  comments: Map<number, SimComment>;
+  rows: Map<number, SimRow>;
+  attachments: Map<number, SimAttachment>;
+  stats: { requests: number; log: SimRequestLog[] };
+}
+
+export function createState(): SimState {
+  return {
+    incidents: new Map(),
+    artifacts: new Map(),
+    comments: new Map(),
+    rows: new Map(),
+    attachments: new Map(),
+    stats: { requests: 0, log: [] },
+  };
+}
+
+/** Stock handle values of a fresh org (ids as on a stock install; real ids vary per install). */
+export const Stock = {
+  severities: [
+    { id: 4, name: 'Low' },
+    { id: 5, name: 'Medium' },
+    { id: 6, name: 'High' },
+  ],
+  incidentTypes: [
+    { id: 16, name: 'TBD / Unknown' },
+    { id: 18, name: 'Other' },
+    { id: 19, name: 'Malware' },
+    { id: 20, name: 'System Intrusion' },
+    { id: 21, name: 'Denial of Service' },
+    { id: 22, name: 'Phishing' },
+    { id: 23, name: 'Not an Issue' },
+  ],
+  resolutions: [
+    { id: 7, name: 'Unresolved' },
+    { id: 8, name: 'Duplicate' },
+    { id: 9, name: 'Not an Issue' },
+    { id: 10, name: 'Resolved' },
+  ],
+  phases: [
+    { id: 1000, name: 'Engage' },
+    { id: 1003, name: 'Detect/Analyze' },
+    { id: 1004, name: 'Initial' },
+    { id: 1005, name: 'Complete' },
+    { id: 1006, name: 'Respond' },
+  ],
+  /** §3.2 of the reference: stock artifact type ids. */
+  artifactTypes: [
+    [1, 'IP Address'],
+    [2, 'DNS Name'],
+    [3, 'URL'],
+    [4, 'RFC 822 Email Message File'],
+    [5, 'Email Subject'],
+    [6, 'Email Body'],
+    [7, 'Email Attachment'],
+    [8, 'Email Attachment Name'],
+    [9, 'Email Sender'],
+    [12, 'Malware Sample'],
+    [13, 'Malware MD5 Hash'],
+    [14, 'Malware SHA-1 Hash'],
+    [15, 'Log File'],
+    [16, 'Other File'],
+    [19, 'Email Sender Name'],
+    [20, 'Email Recipient'],
+    [22, 'Malware Sample Fuzzy Hash'],
+    [23, 'User Account'],
+    [24, 'Registry Key'],
+    [25, 'System Name'],
+    [26, 'Process Name'],
+    [27, 'Port'],
+    [28, 'Service'],
+    [29, 'String'],
+    [30, 'Mutex'],
+    [31, 'File Name'],
+    [32, 'Password'],
+    [34, 'HTTP Request Header'],
+    [35, 'HTTP Response Header'],
+    [36, 'X509 Certificate File'],
+    [37, 'File Path'],
+    [38, 'Malware SHA-256 Hash'],
+    [39, 'MAC Address'],
+    [40, 'URL Referer'],
+    [41, 'User Agent'],
+    [42, 'URI Path'],
+    [43, 'Threat CVE ID'],
+    [44, 'Network CIDR Range'],
+    [45, 'Malware Family/Variant'],
+    [46, 'Observed Data'],
+    [47, 'Network Traffic'],
+    [48, 'Malware SHA-512 Hash'],
+  ] as [number, string][],
+} as const;
+
+/** The seven SEP data tables with their column API names and input types (sep-functions.md §7). */
+const text = (names: string): Record<string, string> => Object.fromEntries(names.split(' ').map((n) => [n, 'text']));
+export const SepTableDefs: Record<string, { typeId: number; display: string; columns: Record<string, string> }> = {
+  sep_endpoint_details: {
+    typeId: 1001,
+    display: 'Symantec SEP - Endpoint details',
+    columns: {
+      ...text(
+        'computerName sep_description hardwareKey infected ipAddresses operatingSystem query_execution_date uniqueId ' +
+          'domain_id domain_name group_id group_name quarantine_commandid',
+      ),
+      endpoint_quarantine_status: 'textarea',
+      quarantine_command_state: 'textarea',
+    },
+  },
+  sep_endpoint_status_summary: {
+    typeId: 1002,
+    display: 'Symantec SEP - Endpoint status summary',
+    columns: {
+      disabled: 'number',
+      hi_failed: 'number',
+      non_compliant: 'number',
+      offline: 'number',
+      out_of_date: 'number',
+      total: 'number',
+      up_to_date: 'number',
+      query_execution_date: 'text',
+    },
+  },
+  sep_endpoints_non_compliant_details: {
+    typeId: 1003,
+    display: 'Symantec SEP - Non-compliant endpoints',
+    columns: text(
+      'apOnOff avEngineOnOff cidsBrowserFfOnOff cidsBrowserIeOnOff cidsDrvOnOff daOnOff elamOnOff firewallOnOff ' +
+        'pepOnOff ptpOnOff tamperOnOff computer_name host_integrity_check readableLastScanTime ' +
+        'readableLastUpdateTime onlineStatus query_execution_date',
+    ),
+  },
+  sep_eoc_scan_results: {
+    typeId: 1004,
+    display: 'Symantec SEP - EOC scan results',
+    columns: {
+      ...text(
+        'artifact_id artifact_type artifact_value computer_name computer_id file_path hash_value file_id ' +
+          'upload_commandid scan_commandid scan_type remediation_commandid query_execution_date',
+      ),
+      file_upload_status: 'textarea',
+      scan_command_state: 'textarea',
+      scan_result: 'textarea',
+      remediation_status: 'textarea',
+    },
+  },
+  sep_fingerprint_lists: {
+    typeId: 1005,
+    display: 'Symantec SEP - Fingerprint lists',
+    columns: text('group_ids list_description hash_values list_name query_execution_date domain_name list_id'),
+  },
+  sep_groups: {
+    typeId: 1006,
+    display: 'Symantec SEP - Groups',
+    columns: {
+      ...text('group_description fullPathName query_execution_date domain_id domain_name group_id group_name'),
+      numberOfPhysicalComputers: 'number',
+      policyInheritanceEnabled: 'boolean',
+    },
+  },
+  sep_critical_events: {
+    typeId: 1007,
+    display: 'Symantec SEP - Critical events',
+    columns: {
+      acknowledged: 'boolean',
+      date_added: 'datetime',
+      event_date: 'text',
+      event_id: 'text',
+      message: 'text',
+      subject: 'text',
+    },
+  },
+};
