@@ -1,0 +1,348 @@
+import { z } from 'zod';
+
+/**
+ * Input schemas of the SEP function set (sep-functions.md §3), camelCase. Every schema normalises as §1 asks:
+ * strings trimmed, the literal "none" (any case) = no value, ID lists accept an array or a comma/whitespace
+ * separated string with empty items dropped and duplicates removed. Parsing yields the normalised input the
+ * functions work with; `z.toJSONSchema(schema, { io: 'input' })` describes what callers may send.
+ */
+
+export const SEP_FUNCTION_NAMES = [
+  'get-domains',
+  'get-groups',
+  'get-computers',
+  'move-endpoint',
+  'quarantine-endpoints',
+  'scan-endpoints',
+  'upload-file',
+  'get-file-content',
+  'get-fingerprint-list',
+  'add-fingerprint-list',
+  'update-fingerprint-list',
+  'delete-fingerprint-list',
+  'assign-fingerprint-list-to-group',
+  'get-command-status',
+  'cancel-command',
+  'get-critical-events',
+] as const;
+
+export type SepFunctionName = (typeof SEP_FUNCTION_NAMES)[number];
+
+export function isSepFunctionName(name: string): name is SepFunctionName {
+  return (SEP_FUNCTION_NAMES as readonly string[]).includes(name);
+}
+
+// ---------- normalisation helpers ----------
+
+function noneToUndefined(value: string): string | undefined {
+  const t = value.trim();
+  return t === '' || t.toLowerCase() === 'none' ? undefined : t;
+}
+
+/** Split, trim, drop empty/"none" items, dedupe (first occurrence wins). */
+export function normaliseIdList(value: string | readonly string[] | null | undefined): string[] {
+  if (value === null || value === undefined) return [];
+  const parts = (typeof value === 'string' ? [value] : value).flatMap((v) => v.split(/[\s,]+/));
+  const out: string[] = [];
+  for (const p of parts) {
+    const v = noneToUndefined(p);
+    if (v !== undefined && !out.includes(v)) out.push(v);
+  }
+  return out;
+}
+
+const idList = z
+  .union([z.string(), z.array(z.string()), z.null()])
+  .optional()
+  .transform((v) => normaliseIdList(v));
+
+/** Optional free text: trimmed, "" and "none" → undefined. */
+const optText = z
+  .union([z.string(), z.null()])
+  .optional()
+  .transform((v) => (v === null || v === undefined ? undefined : noneToUndefined(v)));
+
+/** Required text: trimmed, must be non-empty and not "none". */
+const reqText = z
+  .string()
+  .transform((v) => noneToUndefined(v))
+  .refine((v) => v !== undefined, { message: 'required (empty or "none" given)' })
+  .transform((v) => v as string);
+
+const optBool = z
+  .union([z.boolean(), z.enum(['true', 'false', 'True', 'False', 'TRUE', 'FALSE'])])
+  .optional()
+  .transform((v) => (typeof v === 'string' ? v.toLowerCase() === 'true' : (v ?? false)));
+
+const optPositiveInt = z
+  .union([z.number().int().min(1), z.string().regex(/^\s*\d+\s*$/, 'a positive integer')])
+  .optional()
+  .transform((v) => (v === undefined ? undefined : Number(v)))
+  .refine((v) => v === undefined || v >= 1, { message: 'must be ≥ 1' });
+
+const order = z
+  .enum(['ASC', 'DESC', 'asc', 'desc'])
+  .optional()
+  .transform((v) => v?.toUpperCase() as 'ASC' | 'DESC' | undefined);
+
+export const HASH_LENGTHS = { MD5: 32, SHA1: 40, SHA256: 64 } as const;
+export type HashType = keyof typeof HASH_LENGTHS;
+
+/** Hash type by length, or undefined when the value is not a 32/40/64-digit hex string. */
+export function hashTypeOf(value: string): HashType | undefined {
+  if (!/^[0-9a-fA-F]+$/.test(value)) return undefined;
+  if (value.length === 32) return 'MD5';
+  if (value.length === 40) return 'SHA1';
+  if (value.length === 64) return 'SHA256';
+  return undefined;
+}
+
+function optHash(type: HashType) {
+  return optText.refine((v) => v === undefined || hashTypeOf(v) === type, {
+    message: `must be ${HASH_LENGTHS[type]} hex digits (${type})`,
+  });
+}
+
+/** One MD5 or SHA-256 hash for a fingerprint list, upper-cased (SHA-1 is not valid for lists). */
+const listHash = reqText
+  .refine((v) => hashTypeOf(v) === 'MD5' || hashTypeOf(v) === 'SHA256', {
+    message: 'must be an MD5 (32 hex) or SHA-256 (64 hex) hash; SHA-1 is not accepted by fingerprint lists',
+  })
+  .transform((v) => v.toUpperCase());
+
+const listHashes = idList.superRefine((list, ctx) => {
+  for (const h of list) {
+    const t = hashTypeOf(h);
+    if (t !== 'MD5' && t !== 'SHA256') {
+      ctx.addIssue({
+        code: 'custom',
+        message: `'${h}' is not an MD5 (32 hex) or SHA-256 (64 hex) hash (SHA-1 is not accepted by fingerprint lists)`,
+      });
+    }
+  }
+});
+
+function atLeastOne<T extends Record<string, unknown>>(keys: (keyof T & string)[]) {
+  return (value: T, ctx: z.RefinementCtx) => {
+    const has = keys.some((k) => {
+      const v = value[k];
+      return Array.isArray(v) ? v.length > 0 : v !== undefined;
+    });
+    if (!has) ctx.addIssue({ code: 'custom', message: `at least one of ${keys.join(', ')} is required`, path: [] });
+  };
+}
+
+// ---------- per-function schemas ----------
+
+const getDomains = z.object({}).strict();
+
+const getGroups = z
+  .object({
+    /** Domain id (the README example passes an id). */
+    domain: optText,
+    fullPathName: optText,
+    mode: z.enum(['list', 'tree']).optional(),
+    order,
+    sort: optText,
+    /** Set → that one page only; unset → all pages merged. */
+    pageIndex: optPositiveInt,
+    pageSize: optPositiveInt,
+  })
+  .strict();
+
+const getComputers = z
+  .object({
+    /** Host name, `*` wildcard allowed. */
+    computerName: optText,
+    /** Domain id. */
+    domain: optText,
+    /** Epoch ms; 0 = all. */
+    lastUpdate: z
+      .union([z.number().int().min(0), z.string().regex(/^\s*\d+\s*$/)])
+      .optional()
+      .transform((v) => (v === undefined ? undefined : Number(v))),
+    os: idList,
+    computerId: optText,
+    hardwareKey: optText,
+    order,
+    sort: z.enum(['COMPUTER_NAME', 'COMPUTER_ID', 'COMPUTER_DOMAIN_NAME', 'DOMAIN_ID']).optional(),
+    pageIndex: optPositiveInt,
+    pageSize: optPositiveInt,
+    /** Read every page (implied by status, statusDetails and matchingEndpointIds). */
+    allPages: optBool,
+    status: optBool,
+    statusDetails: optBool,
+    matchingEndpointIds: optBool,
+  })
+  .strict();
+
+const moveEndpoint = z.object({ groupId: reqText, hardwareKey: reqText }).strict();
+
+const quarantineEndpoints = z
+  .object({ computerIds: idList, groupIds: idList, hardwareKeys: idList, undo: optBool })
+  .strict()
+  .superRefine(atLeastOne(['computerIds', 'groupIds', 'hardwareKeys']));
+
+const scanEndpoints = z
+  .object({
+    computerIds: idList,
+    groupIds: idList,
+    scanType: z.enum(['QUICK_SCAN', 'FULL_SCAN']),
+    filePath: optText,
+    sha256: optHash('SHA256'),
+    sha1: optHash('SHA1'),
+    md5: optHash('MD5'),
+    description: reqText,
+    scanAction: z.enum(['scan', 'remediate']).default('scan'),
+  })
+  .strict()
+  .superRefine(atLeastOne(['computerIds', 'groupIds']))
+  .superRefine((v, ctx) => {
+    if (v.scanAction === 'remediate' && !v.sha256 && !v.sha1 && !v.md5) {
+      ctx.addIssue({ code: 'custom', message: 'remediation needs a hash (sha256, sha1 or md5)', path: [] });
+    }
+  });
+
+const uploadFile = z
+  .object({
+    filePath: reqText,
+    computerIds: idList.refine((l) => l.length > 0, { message: 'at least one computer id is required' }),
+    source: z.enum(['FILESYSTEM', 'QUARANTINE', 'BOTH']).default('FILESYSTEM'),
+    sha256: optHash('SHA256'),
+    sha1: optHash('SHA1'),
+    md5: optHash('MD5'),
+  })
+  .strict();
+
+const getFileContent = z.object({ fileId: reqText }).strict();
+
+const getFingerprintList = z
+  .object({ domainId: optText, name: optText, id: optText })
+  .strict()
+  .superRefine(atLeastOne(['name', 'id']))
+  .superRefine((v, ctx) => {
+    if (v.id === undefined && v.domainId === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'domainId is required for a lookup by name', path: ['domainId'] });
+    }
+  });
+
+const addFingerprintList = z
+  .object({ name: reqText, description: reqText, domainId: reqText, hash: listHash })
+  .strict();
+
+const updateFingerprintList = z
+  .object({
+    id: reqText,
+    name: reqText,
+    description: reqText,
+    domainId: reqText,
+    /** The complete new set (replaces the list's data). */
+    hashes: listHashes.optional(),
+    /** Or: hashes to add to / remove from the current set (read first). */
+    addHashes: listHashes,
+    removeHashes: listHashes,
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    const full = v.hashes !== undefined;
+    const delta = v.addHashes.length > 0 || v.removeHashes.length > 0;
+    if (full === delta) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'give either hashes (the complete new set) or addHashes/removeHashes',
+        path: [],
+      });
+    }
+  });
+
+const deleteFingerprintList = z.object({ id: reqText }).strict();
+
+const assignFingerprintListToGroup = z
+  .object({
+    fingerprintListId: reqText,
+    groupId: reqText,
+    /** Refuse when the group inherits its policies (the assignment would not take effect). Default true. */
+    checkInheritance: z.boolean().default(true),
+  })
+  .strict();
+
+const SCAN_DATE_RE = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d+)?Z?$/;
+
+const getCommandStatus = z
+  .object({
+    commandId: reqText,
+    statusType: z.enum(['scan', 'remediation', 'upload', 'quarantine']),
+    incidentId: z.union([z.number().int(), z.string().regex(/^\d+$/)]).optional(),
+    matchingEndpointIds: optBool,
+    /** When the command was issued, `YYYY-MM-DD HH:MM:SS` (UTC) or ISO-8601; enables the timeout rule. */
+    scanDate: optText.refine((v) => v === undefined || SCAN_DATE_RE.test(v), {
+      message: 'must be YYYY-MM-DD HH:MM:SS (UTC) or ISO-8601',
+    }),
+    order,
+    sort: optText,
+    pageSize: optPositiveInt,
+    /** Overrides sepm.resultsLimit for the scan-match truncation. */
+    resultsLimit: optPositiveInt,
+  })
+  .strict();
+
+const cancelCommand = z.object({ commandId: reqText }).strict();
+
+const getCriticalEvents = z
+  .object({
+    includeAcknowledged: optBool,
+    /** SEPM ignores its own paging here; we cut the list client-side. */
+    resultsLimit: optPositiveInt,
+  })
+  .strict();
+
+const schemas = {
+  'get-domains': getDomains,
+  'get-groups': getGroups,
+  'get-computers': getComputers,
+  'move-endpoint': moveEndpoint,
+  'quarantine-endpoints': quarantineEndpoints,
+  'scan-endpoints': scanEndpoints,
+  'upload-file': uploadFile,
+  'get-file-content': getFileContent,
+  'get-fingerprint-list': getFingerprintList,
+  'add-fingerprint-list': addFingerprintList,
+  'update-fingerprint-list': updateFingerprintList,
+  'delete-fingerprint-list': deleteFingerprintList,
+  'assign-fingerprint-list-to-group': assignFingerprintListToGroup,
+  'get-command-status': getCommandStatus,
+  'cancel-command': cancelCommand,
+  'get-critical-events': getCriticalEvents,
+} as const;
+
+/** What a caller may send to each function (before normalisation). */
+export type SepFunctionRawInput<K extends SepFunctionName> = z.input<(typeof schemas)[K]>;
+
+/** The normalised (parsed) input of each function. */
+export type SepFunctionInput<K extends SepFunctionName> = z.output<(typeof schemas)[K]>;
+
+export const sepFunctionSchemas: { [K in SepFunctionName]: z.ZodType<SepFunctionInput<K>> } = schemas;
+
+export type GetDomainsInput = SepFunctionInput<'get-domains'>;
+export type GetGroupsInput = SepFunctionInput<'get-groups'>;
+export type GetComputersInput = SepFunctionInput<'get-computers'>;
+export type MoveEndpointInput = SepFunctionInput<'move-endpoint'>;
+export type QuarantineEndpointsInput = SepFunctionInput<'quarantine-endpoints'>;
+export type ScanEndpointsInput = SepFunctionInput<'scan-endpoints'>;
+export type UploadFileInput = SepFunctionInput<'upload-file'>;
+export type GetFileContentInput = SepFunctionInput<'get-file-content'>;
+export type GetFingerprintListInput = SepFunctionInput<'get-fingerprint-list'>;
+export type AddFingerprintListInput = SepFunctionInput<'add-fingerprint-list'>;
+export type UpdateFingerprintListInput = SepFunctionInput<'update-fingerprint-list'>;
+export type DeleteFingerprintListInput = SepFunctionInput<'delete-fingerprint-list'>;
+export type AssignFingerprintListToGroupInput = SepFunctionInput<'assign-fingerprint-list-to-group'>;
+export type GetCommandStatusInput = SepFunctionInput<'get-command-status'>;
+export type CancelCommandInput = SepFunctionInput<'cancel-command'>;
+export type GetCriticalEventsInput = SepFunctionInput<'get-critical-events'>;
+
+/** JSON Schema of what a caller may send (for `sep --list` and API docs). */
+export function sepInputJsonSchema(name: SepFunctionName): unknown {
+  return z.toJSONSchema(schemas[name], { io: 'input', unrepresentable: 'any' });
+}
+
+export * from './types.ts';
