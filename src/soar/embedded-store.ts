@@ -1,29 +1,29 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import type { Artifact } from '../parsers/types.ts';
-import { AppError, ErrorCodes } from '../shared/errors.ts';
+import { openDatabase, run, storeCall } from './embedded-db.ts';
 import { incidentDetail, searchIncidents, type IncidentDetail, type IncidentSearch } from './embedded-queries.ts';
 import {
-  assertCells,
-  assertKnownTable,
   foldArtifactValue,
   maxSeverity,
   notFound,
   toArtifact,
-  toAttachmentInfo,
   toIncident,
   toNote,
-  toTableRow,
   uniqueArtifacts,
   type ArtifactRow,
-  type AttachmentRow,
   type IncidentRow,
   type NoteRow,
-  type TableRowRow,
 } from './embedded-rows.ts';
-import { migrate } from './embedded-schema.ts';
+import {
+  insertAttachment,
+  insertTableRow,
+  mergeTableRow,
+  removeTableRow,
+  requireIncident,
+  selectAttachment,
+  selectAttachments,
+  selectTableRows,
+} from './embedded-tables.ts';
 import type {
   AttachmentInfo,
   CellValue,
@@ -76,7 +76,7 @@ class SqliteIncidentStore implements EmbeddedStore {
 
   findOrCreateIncident(input: NewIncident, options: FindOrCreateOptions): Promise<FindOrCreateResult> {
     const now = options.now ?? Date.now();
-    return run(() => this.db.transaction(() => this.findOrCreateTx(input, options, now)).immediate());
+    return this.write(() => this.findOrCreateTx(input, options, now));
   }
 
   private findOrCreateTx(input: NewIncident, options: FindOrCreateOptions, now: number): FindOrCreateResult {
@@ -171,10 +171,6 @@ class SqliteIncidentStore implements EmbeddedStore {
     return toIncident(row);
   }
 
-  private requireIncident(id: number): void {
-    if (!this.db.prepare('SELECT 1 FROM incidents WHERE id = ?').get(id)) throw notFound('incident', id);
-  }
-
   getIncident(id: number): Promise<Incident> {
     return run(() => this.incident(id));
   }
@@ -192,35 +188,27 @@ class SqliteIncidentStore implements EmbeddedStore {
   }
 
   closeIncident(id: number, resolution: string, summary: string): Promise<Incident> {
-    return run(() =>
+    return this.write(() => {
+      requireIncident(this.db, id);
       this.db
-        .transaction(() => {
-          this.requireIncident(id);
-          this.db
-            .prepare(
-              `UPDATE incidents SET state = 'closed', resolution = ?, resolution_summary = ?, updated_at = ? WHERE id = ?`,
-            )
-            .run(resolution, summary, Date.now(), id);
-          return this.incident(id);
-        })
-        .immediate(),
-    );
+        .prepare(
+          `UPDATE incidents SET state = 'closed', resolution = ?, resolution_summary = ?, updated_at = ? WHERE id = ?`,
+        )
+        .run(resolution, summary, Date.now(), id);
+      return this.incident(id);
+    });
   }
 
   addArtifacts(incidentId: number, artifacts: Artifact[]): Promise<StoredArtifact[]> {
-    return run(() =>
-      this.db
-        .transaction(() => {
-          this.requireIncident(incidentId);
-          return this.insertArtifacts(incidentId, artifacts, Date.now());
-        })
-        .immediate(),
-    );
+    return this.write(() => {
+      requireIncident(this.db, incidentId);
+      return this.insertArtifacts(incidentId, artifacts, Date.now());
+    });
   }
 
   listArtifacts(incidentId: number): Promise<StoredArtifact[]> {
     return run(() => {
-      this.requireIncident(incidentId);
+      requireIncident(this.db, incidentId);
       const rows = this.db
         .prepare('SELECT id, type, value, description FROM artifacts WHERE incident_id = ? ORDER BY id')
         .all(incidentId) as ArtifactRow[];
@@ -229,19 +217,15 @@ class SqliteIncidentStore implements EmbeddedStore {
   }
 
   addNote(incidentId: number, text: string): Promise<Note> {
-    return run(() =>
-      this.db
-        .transaction(() => {
-          this.requireIncident(incidentId);
-          return this.insertNote(incidentId, text, Date.now());
-        })
-        .immediate(),
-    );
+    return this.write(() => {
+      requireIncident(this.db, incidentId);
+      return this.insertNote(incidentId, text, Date.now());
+    });
   }
 
   listNotes(incidentId: number): Promise<Note[]> {
     return run(() => {
-      this.requireIncident(incidentId);
+      requireIncident(this.db, incidentId);
       const rows = this.db
         .prepare('SELECT id, text, created_at FROM notes WHERE incident_id = ? ORDER BY id')
         .all(incidentId) as NoteRow[];
@@ -250,22 +234,7 @@ class SqliteIncidentStore implements EmbeddedStore {
   }
 
   addTableRow(incidentId: number, table: string, cells: Record<string, CellValue>): Promise<TableRow> {
-    return run(() => {
-      assertKnownTable(table);
-      assertCells(cells);
-      return this.db
-        .transaction(() => {
-          this.requireIncident(incidentId);
-          const now = Date.now();
-          const info = this.db
-            .prepare(
-              'INSERT INTO table_rows (incident_id, table_name, cells, created_at, updated_at) VALUES (?, ?, ?, ?, ?)',
-            )
-            .run(incidentId, table, JSON.stringify(cells), now, now);
-          return { id: Number(info.lastInsertRowid), cells: { ...cells } };
-        })
-        .immediate();
-    });
+    return this.write(() => insertTableRow(this.db, incidentId, table, cells));
   }
 
   updateTableRow(
@@ -274,104 +243,33 @@ class SqliteIncidentStore implements EmbeddedStore {
     rowId: number,
     cells: Record<string, CellValue>,
   ): Promise<TableRow> {
-    return run(() => {
-      assertKnownTable(table);
-      assertCells(cells);
-      return this.db
-        .transaction(() => {
-          const row = this.tableRow(incidentId, table, rowId);
-          const merged = { ...toTableRow(row).cells, ...cells };
-          this.db
-            .prepare('UPDATE table_rows SET cells = ?, updated_at = ? WHERE id = ?')
-            .run(JSON.stringify(merged), Date.now(), rowId);
-          return { id: rowId, cells: merged };
-        })
-        .immediate();
-    });
+    return this.write(() => mergeTableRow(this.db, incidentId, table, rowId, cells));
   }
 
   listTableRows(incidentId: number, table: string): Promise<TableRow[]> {
-    return run(() => {
-      assertKnownTable(table);
-      this.requireIncident(incidentId);
-      const rows = this.db
-        .prepare('SELECT id, table_name, cells FROM table_rows WHERE incident_id = ? AND table_name = ? ORDER BY id')
-        .all(incidentId, table) as TableRowRow[];
-      return rows.map(toTableRow);
-    });
+    return run(() => selectTableRows(this.db, incidentId, table));
   }
 
   deleteTableRow(incidentId: number, table: string, rowId: number): Promise<void> {
-    return run(() => {
-      assertKnownTable(table);
-      this.db
-        .transaction(() => {
-          this.tableRow(incidentId, table, rowId);
-          this.db.prepare('DELETE FROM table_rows WHERE id = ?').run(rowId);
-        })
-        .immediate();
-    });
-  }
-
-  private tableRow(incidentId: number, table: string, rowId: number): TableRowRow {
-    this.requireIncident(incidentId);
-    const row = this.db
-      .prepare('SELECT id, table_name, cells FROM table_rows WHERE id = ? AND incident_id = ? AND table_name = ?')
-      .get(rowId, incidentId, table) as TableRowRow | undefined;
-    if (!row) throw notFound(`${table} row`, rowId);
-    return row;
+    return this.write(() => removeTableRow(this.db, incidentId, table, rowId));
   }
 
   addAttachment(incidentId: number, name: string, contentType: string, data: Buffer): Promise<AttachmentInfo> {
-    return run(() => {
-      if (data.length > this.maxAttachmentBytes) {
-        throw new AppError(ErrorCodes.SOAR_BAD_REQUEST, `attachment ${data.length} bytes exceeds the limit`, {
-          status: 413,
-          details: { limit: this.maxAttachmentBytes },
-        });
-      }
-      return this.db
-        .transaction(() => {
-          this.requireIncident(incidentId);
-          const now = Date.now();
-          const info = this.db
-            .prepare(
-              `INSERT INTO attachments (incident_id, name, content_type, size, data, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-            )
-            .run(incidentId, name, contentType || 'application/octet-stream', data.length, data, now);
-          return toAttachmentInfo({
-            id: Number(info.lastInsertRowid),
-            name,
-            content_type: contentType || 'application/octet-stream',
-            size: data.length,
-            created_at: now,
-          });
-        })
-        .immediate();
-    });
+    const file = { name, contentType, data };
+    return this.write(() => insertAttachment(this.db, incidentId, file, this.maxAttachmentBytes));
   }
 
   listAttachments(incidentId: number): Promise<AttachmentInfo[]> {
-    return run(() => {
-      this.requireIncident(incidentId);
-      const rows = this.db
-        .prepare('SELECT id, name, content_type, size, created_at FROM attachments WHERE incident_id = ? ORDER BY id')
-        .all(incidentId) as AttachmentRow[];
-      return rows.map(toAttachmentInfo);
-    });
+    return run(() => selectAttachments(this.db, incidentId));
   }
 
   getAttachment(incidentId: number, attachmentId: number): Promise<{ info: AttachmentInfo; data: Buffer }> {
-    return run(() => {
-      this.requireIncident(incidentId);
-      const row = this.db
-        .prepare(
-          'SELECT id, name, content_type, size, created_at, data FROM attachments WHERE id = ? AND incident_id = ?',
-        )
-        .get(attachmentId, incidentId) as (AttachmentRow & { data: Buffer }) | undefined;
-      if (!row) throw notFound('attachment', attachmentId);
-      return { info: toAttachmentInfo(row), data: row.data };
-    });
+    return run(() => selectAttachment(this.db, incidentId, attachmentId));
+  }
+
+  /** Every read-modify-write takes the write lock up front (BEGIN IMMEDIATE): no lock upgrade, no deadlock. */
+  private write<T>(fn: () => T): Promise<T> {
+    return run(() => this.db.transaction(fn).immediate());
   }
 
   ping(): Promise<void> {
@@ -387,18 +285,6 @@ class SqliteIncidentStore implements EmbeddedStore {
   }
 }
 
-function openDatabase(path: string, busyTimeoutMs: number): Database {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const db = new BetterSqlite3(path, { timeout: busyTimeoutMs });
-  // WAL lets readers run while one process writes; busy_timeout makes writers queue instead of failing at once.
-  db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(busyTimeoutMs))}`);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('foreign_keys = ON');
-  migrate(db);
-  return db;
-}
-
 function occurrenceNote(occurrence: number, input: NewIncident, mid: string | undefined, now: number): string {
   const p = input.properties;
   const parts = [
@@ -409,28 +295,4 @@ function occurrenceNote(occurrence: number, input: NewIncident, mid: string | un
   ];
   if (p.sepm_computer) parts.push(`computer ${String(p.sepm_computer)}`);
   return `${parts.join('; ')}.`;
-}
-
-/** Runs a synchronous store operation; SQLite failures become STORE_IO (retryable when the file was busy). */
-function run<T>(fn: () => T): Promise<T> {
-  try {
-    return Promise.resolve(storeCall(fn));
-  } catch (err) {
-    return Promise.reject(err as Error);
-  }
-}
-
-function storeCall<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    if (err instanceof AppError) throw err;
-    const code = (err as { code?: unknown }).code;
-    const busy = code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
-    throw new AppError(ErrorCodes.STORE_IO, `incident store: ${(err as Error).message}`, {
-      retryable: busy,
-      details: typeof code === 'string' ? { sqlite: code } : undefined,
-      cause: err,
-    });
-  }
 }

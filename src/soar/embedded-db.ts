@@ -1,0 +1,43 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
+import { AppError, ErrorCodes } from '../shared/errors.ts';
+import { migrate } from './embedded-schema.ts';
+
+/** Opening the SQLite file with the settings that make several worker processes on one host safe. */
+export function openDatabase(path: string, busyTimeoutMs: number): Database {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new BetterSqlite3(path, { timeout: busyTimeoutMs });
+  // WAL lets readers run while one process writes; busy_timeout makes writers queue instead of failing at once.
+  db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(busyTimeoutMs))}`);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  migrate(db);
+  return db;
+}
+
+/** Runs a synchronous store operation; SQLite failures become STORE_IO (retryable when the file was busy). */
+export function run<T>(fn: () => T): Promise<T> {
+  try {
+    return Promise.resolve(storeCall(fn));
+  } catch (err) {
+    return Promise.reject(err as Error);
+  }
+}
+
+export function storeCall<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof AppError) throw err;
+    const code = (err as { code?: unknown }).code;
+    const busy = code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
+    throw new AppError(ErrorCodes.STORE_IO, `incident store: ${(err as Error).message}`, {
+      retryable: busy,
+      details: typeof code === 'string' ? { sqlite: code } : undefined,
+      cause: err,
+    });
+  }
+}
