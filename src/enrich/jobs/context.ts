@@ -1,0 +1,75 @@
+import type { Redis } from 'ioredis';
+import type { Config } from '../../config/schema.ts';
+import { AppError, ErrorCodes } from '../../shared/errors.ts';
+import type { Logger } from '../../shared/logger.ts';
+import type { SoarClient, TableRow } from '../../soar/port.ts';
+import { runSepFunction, type SepFunctions } from '../sepm/functions.ts';
+import type { SepFunctionName, SepFunctionOutputs, SepResult } from '../sepm/schemas.ts';
+import type { JobMeta, JobName } from './registry.ts';
+
+/** Everything a handler may use. Built once per worker process (one SEPM session), `meta` per job. */
+export interface JobContext {
+  config: Config;
+  fns: SepFunctions;
+  soar: SoarClient;
+  /** For the shared hourly containment caps. */
+  redis: Redis;
+  prefix: string;
+  logger: Logger;
+  meta: JobMeta & { jobId: string };
+  /** Validates and enqueues a follow-up job (requester inherited unless given). */
+  enqueue(
+    name: JobName,
+    payload: Record<string, unknown>,
+    opts?: {
+      delayMs?: number;
+      jobId?: string;
+      requestedBy?: JobMeta['requestedBy'];
+      senderVerdict?: JobMeta['senderVerdict'];
+    },
+  ): Promise<{ jobId: string }>;
+  now(): Date;
+}
+
+export type Handler<P> = (payload: P, ctx: JobContext) => Promise<unknown>;
+
+/** Runs a SEP function (input validated by its schema); the result as SEPM answered it. */
+export async function sep<K extends SepFunctionName>(
+  ctx: JobContext,
+  name: K,
+  input: unknown,
+): Promise<SepResult<SepFunctionOutputs[K]>> {
+  return (await runSepFunction(ctx.fns, name, input)) as SepResult<SepFunctionOutputs[K]>;
+}
+
+/** Like sep(), but a result with success=false is an error (not retried: SEPM said no). */
+export async function sepOk<K extends SepFunctionName>(
+  ctx: JobContext,
+  name: K,
+  input: unknown,
+): Promise<SepFunctionOutputs[K]> {
+  const r = await sep(ctx, name, input);
+  if (!r.success) {
+    throw new AppError(ErrorCodes.SEPM_BAD_RESPONSE, `${name} failed: ${r.reason ?? 'no reason given'}`, {
+      details: { function: name },
+    });
+  }
+  return r.content;
+}
+
+/** A row of the incident's table, or a permanent error naming it (a wrong row id will not fix itself). */
+export async function findRow(ctx: JobContext, incidentId: number, table: string, rowId: number): Promise<TableRow> {
+  const rows = await ctx.soar.listTableRows(incidentId, table);
+  const row = rows.find((r) => r.id === rowId);
+  if (!row) {
+    throw new AppError(ErrorCodes.JOB_PAYLOAD_INVALID, `row ${rowId} not found in ${table} of incident ${incidentId}`, {
+      details: { incidentId, table, rowId },
+    });
+  }
+  return row;
+}
+
+export function cell(row: TableRow, key: string): string {
+  const v = row.cells[key];
+  return v === null || v === undefined ? '' : String(v).trim();
+}

@@ -1,0 +1,110 @@
+import { UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import type { Config } from '../../config/schema.ts';
+import { ArtifactTypes } from '../../parsers/types.ts';
+import { describeError, isAppError } from '../../shared/errors.ts';
+import type { Logger } from '../../shared/logger.ts';
+import type { QueueName, QueueNames } from '../../shared/queues.ts';
+import type { SoarClient } from '../../soar/port.ts';
+import type { SepFunctions } from '../sepm/functions.ts';
+import { autoEnrich } from '../playbooks/auto.ts';
+import type { JobContext } from './context.ts';
+import { handlers } from './handlers.ts';
+import { enqueueJob, invalidPayloadError, queueFor, validateJobPayload, type JobMeta } from './registry.ts';
+
+/**
+ * BullMQ processors for the `sep`, `tracking` and `incident-ready` queues. Retries belong to BullMQ: an AppError
+ * marked retryable (network, 5xx, 429, SEPM token trouble) is rethrown and retried with exponential backoff and
+ * jitter; every other AppError (validation, 4xx, policy refusal) becomes an UnrecoverableError carrying its code,
+ * so it fails at once.
+ */
+
+export interface WorkerDeps {
+  config: Config;
+  fns: SepFunctions;
+  soar: SoarClient;
+  /** Shared connection for queues and the hourly caps (workers duplicate it for blocking reads). */
+  redis: Redis;
+  prefix: string;
+  logger: Logger;
+  queues: Record<typeof QueueNames.sep | typeof QueueNames.tracking, Queue>;
+}
+
+export function toBullError(err: unknown): Error {
+  if (err instanceof UnrecoverableError) return err;
+  if (isAppError(err)) return err.retryable ? err : new UnrecoverableError(describeError(err));
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+export function buildContext(deps: WorkerDeps, meta: JobMeta, jobId: string): JobContext {
+  return {
+    config: deps.config,
+    fns: deps.fns,
+    soar: deps.soar,
+    redis: deps.redis,
+    prefix: deps.prefix,
+    logger: deps.logger.child({ jobId }),
+    meta: { ...meta, jobId },
+    now: () => new Date(),
+    enqueue: (name, payload, opts = {}) => {
+      const queue = deps.queues[queueFor(name) as keyof WorkerDeps['queues']];
+      return enqueueJob(queue, name, payload, {
+        requestedBy: opts.requestedBy ?? meta.requestedBy,
+        senderVerdict: opts.senderVerdict ?? meta.senderVerdict,
+        dedupWindowSec: deps.config.enrich.dedupWindowSec,
+        jobId: opts.jobId,
+        delayMs: opts.delayMs,
+      });
+    },
+  };
+}
+
+/** Processor of the `sep` and `tracking` queues: validate (untrusted dashboard input), dispatch, map errors. */
+export function sepProcessor(deps: WorkerDeps): (job: Job) => Promise<unknown> {
+  return async (job: Job) => {
+    const v = validateJobPayload(job.name, job.data);
+    if (!v.ok) throw new UnrecoverableError(describeError(invalidPayloadError(job.name, v.problems)));
+    const ctx = buildContext(deps, v.meta, job.id ?? 'unknown');
+    try {
+      return await handlers[v.name](v.payload as never, ctx);
+    } catch (err) {
+      ctx.logger.warn({ job: job.name, err: describeError(err), attempt: job.attemptsMade + 1 }, 'job failed');
+      throw toBullError(err);
+    }
+  };
+}
+
+/** What the intake worker puts on `incident-ready` (only the fields enrichment reads are checked). */
+const incidentReadySchema = z.object({
+  incidentId: z.number().int().positive(),
+  senderVerdict: z.enum(['trusted', 'untrusted']).catch('untrusted'),
+  artifacts: z
+    .array(z.object({ type: z.enum(Object.values(ArtifactTypes) as [string, ...string[]]), value: z.string().min(1) }))
+    .optional(),
+});
+
+export function incidentReadyProcessor(deps: WorkerDeps): (job: Job) => Promise<unknown> {
+  return async (job: Job) => {
+    const parsed = incidentReadySchema.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`invalid incident-ready data: ${parsed.error.message}`);
+    const { incidentId, senderVerdict, artifacts } = parsed.data;
+    const ctx = buildContext(deps, { requestedBy: 'auto', senderVerdict }, job.id ?? 'unknown');
+    try {
+      return await autoEnrich({ incidentId, senderVerdict, artifacts }, ctx);
+    } catch (err) {
+      throw toBullError(err);
+    }
+  };
+}
+
+export function startWorker(
+  name: QueueName,
+  processor: (job: Job) => Promise<unknown>,
+  deps: WorkerDeps,
+  concurrency: number,
+): Worker {
+  const worker = new Worker(name, processor, { connection: deps.redis, prefix: deps.prefix, concurrency });
+  worker.on('error', (err) => deps.logger.error({ queue: name, err: describeError(err) }, 'worker error'));
+  return worker;
+}

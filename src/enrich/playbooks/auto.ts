@@ -1,0 +1,117 @@
+import { ArtifactTypes, type Artifact } from '../../parsers/types.ts';
+import { evaluateContainment } from '../policy/index.ts';
+import type { JobContext } from '../jobs/context.ts';
+import type { PlaybookPayload } from '../jobs/playbook-schemas.ts';
+import type { JobName } from '../jobs/registry.ts';
+import type { ContainmentAction } from './containment.ts';
+
+/**
+ * Automatic enrichment of a new or merged incident: endpoint details for its computers, an EOC scan for its file
+ * paths and hashes, a blacklist lookup for its hashes (config enrich.auto.*; all read-only). Containment is only
+ * proposed when the policy enables it for automation, and every proposal is enqueued as an automatic request,
+ * so the worker-side gate decides again (sender verdict, protected targets, hourly cap, dry run).
+ */
+
+interface Planned {
+  name: JobName;
+  payload: Record<string, unknown>;
+}
+
+const HOSTS: readonly string[] = [ArtifactTypes.systemName, ArtifactTypes.dnsName];
+const SCANNABLE: readonly string[] = [
+  ArtifactTypes.filePath,
+  ArtifactTypes.md5,
+  ArtifactTypes.sha1,
+  ArtifactTypes.sha256,
+];
+const LIST_HASHES: readonly string[] = [ArtifactTypes.md5, ArtifactTypes.sha256];
+
+/** Read-only jobs for the incident's artifacts (pure). */
+export function planReadOnly(
+  incidentId: number,
+  artifacts: Artifact[],
+  auto: JobContext['config']['enrich']['auto'],
+): Planned[] {
+  const out: Planned[] = [];
+  const hosts = artifacts.filter((a) => HOSTS.includes(a.type));
+  // IPs only when no computer name is known: an IP look-up reads every SEPM page.
+  const lookups = hosts.length ? hosts : artifacts.filter((a) => a.type === ArtifactTypes.ipAddress);
+  if (auto.endpointDetails) {
+    for (const a of lookups)
+      out.push({ name: 'endpoint-details', payload: { incidentId, artifact: { type: a.type, value: a.value } } });
+  }
+  if (auto.eocScan) {
+    for (const a of artifacts.filter((x) => SCANNABLE.includes(x.type))) {
+      out.push({
+        name: 'eoc-scan-artifact',
+        payload: { incidentId, artifact: { type: a.type, value: a.value }, scanType: 'QUICK' },
+      });
+    }
+  }
+  if (auto.blacklistLookup) {
+    for (const a of artifacts.filter((x) => LIST_HASHES.includes(x.type))) {
+      out.push({ name: 'blacklist-info', payload: { incidentId, hash: a.value } });
+    }
+  }
+  return out;
+}
+
+/** Containment proposals the policy enables for automation (pure; the gate re-checks in the worker). */
+export function planContainment(
+  incidentId: number,
+  artifacts: Artifact[],
+): { action: ContainmentAction; job: Planned; computer?: string }[] {
+  const computers = artifacts.filter((a) => a.type === ArtifactTypes.systemName).map((a) => a.value);
+  const hashes = artifacts.filter((a) => LIST_HASHES.includes(a.type) || a.type === ArtifactTypes.sha1);
+  const path = artifacts.find((a) => a.type === ArtifactTypes.filePath)?.value;
+  const out: { action: ContainmentAction; job: Planned; computer?: string }[] = [];
+  for (const computer of computers) {
+    out.push({
+      action: 'quarantine',
+      computer,
+      job: { name: 'quarantine-endpoint', payload: { incidentId, computer } },
+    });
+    for (const h of hashes) {
+      const payload: Record<string, unknown> = { incidentId, artifact: { type: h.type, value: h.value }, computer };
+      if (path) payload.filePath = path;
+      out.push({ action: 'remediate', computer, job: { name: 'remediate-artifact', payload } });
+    }
+  }
+  for (const h of hashes.filter((x) => LIST_HASHES.includes(x.type))) {
+    out.push({ action: 'blacklist', job: { name: 'add-hash-to-blacklist', payload: { incidentId, hash: h.value } } });
+  }
+  return out;
+}
+
+export async function autoEnrich(p: PlaybookPayload<'auto-enrich'>, ctx: JobContext): Promise<unknown> {
+  const artifacts: Artifact[] = (p.artifacts as Artifact[] | undefined) ?? (await ctx.soar.listArtifacts(p.incidentId));
+  const enqueued: string[] = [];
+  for (const job of planReadOnly(p.incidentId, artifacts, ctx.config.enrich.auto)) {
+    enqueued.push(
+      (await ctx.enqueue(job.name, job.payload, { requestedBy: 'auto', senderVerdict: p.senderVerdict })).jobId,
+    );
+  }
+  const skipped: string[] = [];
+  for (const c of planContainment(p.incidentId, artifacts)) {
+    if (!ctx.config.policy.actions[c.action].auto) continue;
+    const target = c.computer ? { computer: c.computer } : {};
+    const d = evaluateContainment(
+      { action: c.action, automatic: true, senderVerdict: p.senderVerdict, target },
+      ctx.config.policy,
+    );
+    if (!d.allowed) {
+      skipped.push(`${c.action}${c.computer ? ` of ${c.computer}` : ''}: ${d.reasons.slice(1).join('; ')}`);
+      continue;
+    }
+    enqueued.push(
+      (await ctx.enqueue(c.job.name, c.job.payload, { requestedBy: 'auto', senderVerdict: p.senderVerdict })).jobId,
+    );
+  }
+  if (skipped.length) {
+    await ctx.soar.addNote(
+      p.incidentId,
+      `Automatic containment not taken:\n${skipped.map((s) => `- ${s}`).join('\n')}`,
+    );
+  }
+  return { enqueued, skipped };
+}

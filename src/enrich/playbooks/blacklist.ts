@@ -1,0 +1,181 @@
+import { SepTables, type CellValue } from '../../soar/port.ts';
+import { AppError, ErrorCodes } from '../../shared/errors.ts';
+import type { FingerprintList } from '../sepm/schemas.ts';
+import { sepOk, type JobContext } from '../jobs/context.ts';
+import type { PlaybookPayload } from '../jobs/playbook-schemas.ts';
+import { auditAction, containmentGate } from './containment.ts';
+import { readBlacklist } from './lookups.ts';
+import { fingerprintHashes, fingerprintRow } from './table-rows.ts';
+
+/** Hash blacklist (SEPM fingerprint list) playbooks. Adds are idempotent: "already present" is success. */
+
+const T = SepTables.fingerprintLists;
+
+async function upsertListRow(ctx: JobContext, incidentId: number, cells: Record<string, CellValue>): Promise<void> {
+  const rows = await ctx.soar.listTableRows(incidentId, T);
+  const existing = rows.find((r) => r.cells.list_id === cells.list_id && r.cells.list_name === cells.list_name);
+  if (existing) await ctx.soar.updateTableRow(incidentId, T, existing.id, cells);
+  else await ctx.soar.addTableRow(incidentId, T, cells);
+}
+
+async function rereadAndRecord(
+  ctx: JobContext,
+  incidentId: number,
+  name: string,
+): Promise<FingerprintList | undefined> {
+  const state = await readBlacklist(ctx, name);
+  if (state.list) await upsertListRow(ctx, incidentId, fingerprintRow(state.list, state.domain.name, ctx.now()));
+  return state.list;
+}
+
+export async function blacklistInfo(p: PlaybookPayload<'blacklist-info'>, ctx: JobContext): Promise<unknown> {
+  const state = await readBlacklist(ctx, p.listName);
+  if (!state.list) {
+    await ctx.soar.addNote(
+      p.incidentId,
+      `Blacklist '${state.name}' does not exist; hash ${p.hash} is not blacklisted.`,
+    );
+    return { exists: false, present: false };
+  }
+  await upsertListRow(ctx, p.incidentId, fingerprintRow(state.list, state.domain.name, ctx.now()));
+  const present = fingerprintHashes(state.list).includes(p.hash);
+  await ctx.soar.addNote(p.incidentId, `Hash ${p.hash} is ${present ? '' : 'not '}in blacklist '${state.name}'.`);
+  return { exists: true, present, listId: state.list.id };
+}
+
+export async function addHashToBlacklist(
+  p: PlaybookPayload<'add-hash-to-blacklist'>,
+  ctx: JobContext,
+): Promise<unknown> {
+  const target = { computer: `blacklist '${p.listName ?? ctx.config.enrich.blacklistName}'` };
+  const gate = await containmentGate(ctx, p.incidentId, 'blacklist', target);
+  if (!gate.run) return { dryRun: true, note: gate.note };
+  const state = await readBlacklist(ctx, p.listName);
+  let outcome: 'created' | 'added' | 'already present';
+  if (!state.list) {
+    const created = await sepOk(ctx, 'add-fingerprint-list', {
+      name: state.name,
+      description: `Fingerprint list '${state.name}'`,
+      domainId: state.domain.id,
+      hash: p.hash,
+    });
+    outcome = 'created';
+    // 409: another worker created it between our read and our add; fall through to an update.
+    if (!created.created) outcome = await addToExisting(ctx, p.hash, state.name);
+  } else if (fingerprintHashes(state.list).includes(p.hash)) {
+    outcome = 'already present';
+  } else {
+    outcome = await addToExisting(ctx, p.hash, state.name);
+  }
+  const list = await rereadAndRecord(ctx, p.incidentId, state.name);
+  if (outcome === 'already present') {
+    await ctx.soar.addNote(p.incidentId, `Hash ${p.hash} is already in blacklist '${state.name}'; nothing changed.`);
+  } else {
+    await auditAction(
+      ctx,
+      p.incidentId,
+      'blacklist',
+      { hash: p.hash, fingerprintList: state.name },
+      {
+        detail: `Hash ${p.hash} ${outcome === 'created' ? 'added to the new' : 'added to'} blacklist '${state.name}' (list id ${list?.id ?? '?'}).`,
+      },
+    );
+  }
+  return { outcome, listId: list?.id };
+}
+
+async function addToExisting(ctx: JobContext, hash: string, name: string): Promise<'added' | 'already present'> {
+  const state = await readBlacklist(ctx, name);
+  const list = state.list;
+  if (!list)
+    throw new AppError(ErrorCodes.SEPM_CONFLICT, `blacklist '${name}' vanished while adding`, { retryable: true });
+  if (fingerprintHashes(list).includes(hash)) return 'already present';
+  await sepOk(ctx, 'update-fingerprint-list', {
+    id: list.id,
+    name: list.name,
+    description: list.description || `Fingerprint list '${name}'`,
+    domainId: state.domain.id,
+    addHashes: [hash],
+  });
+  return 'added';
+}
+
+export async function deleteHashFromBlacklist(
+  p: PlaybookPayload<'delete-hash-from-blacklist'>,
+  ctx: JobContext,
+): Promise<unknown> {
+  const state = await readBlacklist(ctx, p.listName);
+  if (!state.list || !fingerprintHashes(state.list).includes(p.hash)) {
+    await ctx.soar.addNote(p.incidentId, `Hash ${p.hash} is not in blacklist '${state.name}'; nothing changed.`);
+    return { removed: false };
+  }
+  await sepOk(ctx, 'update-fingerprint-list', {
+    id: state.list.id,
+    name: state.list.name,
+    description: state.list.description || `Fingerprint list '${state.name}'`,
+    domainId: state.domain.id,
+    removeHashes: [p.hash],
+  });
+  await rereadAndRecord(ctx, p.incidentId, state.name);
+  await ctx.soar.addNote(
+    p.incidentId,
+    `Hash ${p.hash} removed from blacklist '${state.name}' by ${ctx.meta.requestedBy}. Undo: run add-hash-to-blacklist with hash ${p.hash}.`,
+  );
+  return { removed: true, listId: state.list.id };
+}
+
+export async function deleteBlacklist(p: PlaybookPayload<'delete-blacklist'>, ctx: JobContext): Promise<unknown> {
+  const state = await readBlacklist(ctx, p.listName);
+  if (!state.list) {
+    await ctx.soar.addNote(p.incidentId, `Blacklist '${state.name}' does not exist; nothing deleted.`);
+    return { deleted: false };
+  }
+  const hashes = fingerprintHashes(state.list);
+  await sepOk(ctx, 'delete-fingerprint-list', { id: state.list.id });
+  await ctx.soar.addNote(
+    p.incidentId,
+    `Blacklist '${state.name}' (id ${state.list.id}, ${hashes.length} hashes) deleted by ${ctx.meta.requestedBy}. Undo: add the hashes again: ${hashes.join(', ')}.`,
+  );
+  return { deleted: true, listId: state.list.id };
+}
+
+export async function assignBlacklistToLockdownGroup(
+  p: PlaybookPayload<'assign-blacklist-to-lockdown-group'>,
+  ctx: JobContext,
+): Promise<unknown> {
+  const groups = (await sepOk(ctx, 'get-groups', {})).content;
+  const group = groups.find((g) => g.id === p.groupId);
+  if (!group) throw new AppError(ErrorCodes.SEPM_NOT_FOUND, `SEPM group ${p.groupId} not found`);
+  if (group.policyInheritanceEnabled) {
+    throw new AppError(
+      ErrorCodes.POLICY_DENIED,
+      `group '${group.fullPathName ?? group.name}' inherits its policy; lock-down can only be assigned to groups without policy inheritance`,
+    );
+  }
+  const target = { group: group.fullPathName ?? group.name };
+  const gate = await containmentGate(ctx, p.incidentId, 'lockdown', target);
+  if (!gate.run) return { dryRun: true, note: gate.note };
+  const state = await readBlacklist(ctx, p.listName);
+  if (!state.list)
+    throw new AppError(ErrorCodes.SEPM_GONE, `blacklist '${state.name}' does not exist; add a hash first`);
+  const out = await sepOk(ctx, 'assign-fingerprint-list-to-group', {
+    fingerprintListId: state.list.id,
+    groupId: p.groupId,
+  });
+  if (!out.assigned) {
+    throw new AppError(
+      ErrorCodes.SEPM_BAD_REQUEST,
+      `SEPM refused the lock-down assignment: ${out.error?.errorMessage ?? 'no reason'}`,
+    );
+  }
+  await auditAction(
+    ctx,
+    p.incidentId,
+    'lockdown',
+    { ...target, groupId: p.groupId, fingerprintList: state.name },
+    {
+      detail: `Blacklist '${state.name}' (id ${state.list.id}) assigned to the System Lockdown of group ${p.groupId}.`,
+    },
+  );
+  return { assigned: true, groupId: p.groupId, listId: state.list.id };
+}

@@ -1,0 +1,84 @@
+import { Queue, type Worker } from 'bullmq';
+import type { Redis, RedisOptions } from 'ioredis';
+import type { Config, SepmConfig } from '../config/schema.ts';
+import type { Logger } from '../shared/logger.ts';
+import { QueueNames } from '../shared/queues.ts';
+import { createRedis } from '../shared/redis.ts';
+import type { SoarClient } from '../soar/port.ts';
+import { createSepmClient, type SepmClient } from './sepm/client.ts';
+import { createSepFunctions, type SepFunctions } from './sepm/functions.ts';
+import { incidentReadyProcessor, sepProcessor, startWorker, type WorkerDeps } from './jobs/worker.ts';
+
+/**
+ * Starts the enrichment role of one process: the `incident-ready` worker (automatic enrichment), the `sep` worker
+ * (SEP functions and playbooks) and the `tracking` worker (command polls). One SEPM client — one token, one
+ * session — is shared by all three, so a process logs in once, not once per job.
+ */
+
+export interface SepmHandle {
+  client: SepmClient;
+  fns: SepFunctions;
+  close(): Promise<void>;
+}
+
+export function createSepmFromConfig(cfg: SepmConfig, logger: Logger): SepmHandle {
+  const client = createSepmClient(cfg, { logger });
+  const fns = createSepFunctions(client, cfg);
+  return { client, fns, close: () => client.close() };
+}
+
+export interface EnrichmentContext {
+  config: Config;
+  connection: RedisOptions | string;
+  prefix: string;
+  soar: SoarClient;
+  logger: Logger;
+  concurrency?: number;
+  /** An existing SEPM handle (e.g. the embedded simulator's); default = built from config.sepm. */
+  sepm?: SepmHandle;
+}
+
+function connect(connection: RedisOptions | string): Redis {
+  return typeof connection === 'string'
+    ? createRedis(connection)
+    : createRedis('redis://127.0.0.1:6379', { ...connection, maxRetriesPerRequest: null });
+}
+
+export async function startEnrichment(ctx: EnrichmentContext): Promise<{ close(): Promise<void>; sepm: SepmHandle }> {
+  const logger = ctx.logger.child({ component: 'enrich' });
+  const sepm = ctx.sepm ?? createSepmFromConfig(ctx.config.sepm, logger);
+  const redis = connect(ctx.connection);
+  const queues = {
+    [QueueNames.sep]: new Queue(QueueNames.sep, { connection: redis, prefix: ctx.prefix }),
+    [QueueNames.tracking]: new Queue(QueueNames.tracking, { connection: redis, prefix: ctx.prefix }),
+  };
+  const deps: WorkerDeps = {
+    config: ctx.config,
+    fns: sepm.fns,
+    soar: ctx.soar,
+    redis,
+    prefix: ctx.prefix,
+    logger,
+    queues,
+  };
+  const concurrency = ctx.concurrency ?? 4;
+  const workers: Worker[] = [
+    startWorker(QueueNames.incidentReady, incidentReadyProcessor(deps), deps, 2),
+    startWorker(QueueNames.sep, sepProcessor(deps), deps, concurrency),
+    startWorker(QueueNames.tracking, sepProcessor(deps), deps, concurrency),
+  ];
+  await Promise.all(workers.map((w) => w.waitUntilReady()));
+  logger.info({ concurrency, sepm: ctx.config.sepm.host ?? '(injected)' }, 'enrichment workers started');
+  let closed = false;
+  return {
+    sepm,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await Promise.all(workers.map((w) => w.close()));
+      await Promise.all(Object.values(queues).map((q) => q.close()));
+      if (!ctx.sepm) await sepm.close();
+      redis.disconnect();
+    },
+  };
+}

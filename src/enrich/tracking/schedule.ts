@@ -1,0 +1,31 @@
+import type { JobContext } from '../jobs/context.ts';
+import { trackingJobId } from '../jobs/job-id.ts';
+import { pollDelayMs } from './backoff.ts';
+
+export type TrackedKind = 'scan' | 'remediation' | 'upload' | 'quarantine';
+
+export interface TrackRequest {
+  incidentId: number;
+  commandId: string;
+  kind: TrackedKind;
+  startedAt: number;
+  attempt?: number;
+  rowId?: number;
+  artifact?: { type: string; value: string };
+  artifactId?: number;
+  scanType?: 'QUICK' | 'FULL';
+}
+
+/**
+ * Schedules poll number `attempt` of a command as a delayed `track-command` job. The id is command + attempt, so
+ * scheduling the same poll twice is a no-op and each re-schedule is a new job (not a BullMQ retry).
+ */
+export async function scheduleTracking(ctx: JobContext, req: TrackRequest): Promise<{ jobId: string }> {
+  const attempt = req.attempt ?? 0;
+  const payload: Record<string, unknown> = { ...req, attempt };
+  for (const k of Object.keys(payload)) if (payload[k] === undefined) delete payload[k];
+  return ctx.enqueue('track-command', payload, {
+    delayMs: pollDelayMs(attempt, ctx.config.sepm),
+    jobId: trackingJobId(req.commandId, attempt),
+  });
+}

@@ -1,0 +1,186 @@
+import { SepTables, type TableRow } from '../../soar/port.ts';
+import type { CsvAttachment, GetCommandStatusOutput } from '../sepm/schemas.ts';
+import { cell, sepOk, type JobContext } from '../jobs/context.ts';
+import type { PlaybookPayload } from '../jobs/playbook-schemas.ts';
+import {
+  completionNote,
+  isPendingState,
+  matchRowsForEntry,
+  queryRowResult,
+  quarantineCommandState,
+  remediationStatus,
+  uploadCells,
+  type CommandStatusLike,
+} from '../playbooks/command-rows.ts';
+import { endpointQuarantineStatus } from '../playbooks/table-rows.ts';
+import { isTimedOut, TIMEDOUT } from './backoff.ts';
+import { scheduleTracking } from './schedule.ts';
+
+/**
+ * The `track-command` job: one poll of a SEPM command. While the command is pending it writes the state to the
+ * row and schedules the next poll (a new delayed job, backoff doubling to pollMaxIntervalSec). At a terminal
+ * state, or after scanTimeoutSec ("Timedout"), it writes the results back: match rows up to the results limit,
+ * the full CSV when over it, remediation/upload/quarantine columns, and the note "Completed on X of Y endpoints".
+ */
+
+type TrackPayload = PlaybookPayload<'track-command'>;
+
+const STATE_COLUMN: Record<TrackPayload['kind'], { table: string; column: string }> = {
+  scan: { table: SepTables.eocScanResults, column: 'scan_command_state' },
+  remediation: { table: SepTables.eocScanResults, column: 'remediation_status' },
+  upload: { table: SepTables.eocScanResults, column: 'file_upload_status' },
+  quarantine: { table: SepTables.endpointDetails, column: 'quarantine_command_state' },
+};
+
+export async function trackCommand(p: TrackPayload, ctx: JobContext): Promise<unknown> {
+  const out = await sepOk(ctx, 'get-command-status', {
+    commandId: p.commandId,
+    statusType: p.kind,
+    incidentId: p.incidentId,
+    scanDate: new Date(p.startedAt).toISOString(),
+    resultsLimit: ctx.config.sepm.resultsLimit,
+  });
+  const status = out.status as CommandStatusLike;
+  let state = status.overall_command_state ?? 'Waiting/Not received';
+  const pending = isPendingState(state);
+  const timedOut = pending && isTimedOut(p.startedAt, ctx.now().getTime(), ctx.config.sepm);
+  if (pending && !timedOut) {
+    await setStateColumn(ctx, p, state);
+    if (!p.once) {
+      const next = await scheduleTracking(ctx, { ...stripOnce(p), attempt: p.attempt + 1 });
+      return { state, next: next.jobId };
+    }
+    return { state };
+  }
+  if (timedOut) state = TIMEDOUT;
+  await FINISHERS[p.kind](ctx, p, out, state);
+  await ctx.soar.addNote(p.incidentId, summaryNote(p, status, state, ctx.config.sepm.resultsLimit, out.csv));
+  return { state, terminal: true, note: completionNote(status) };
+}
+
+function stripOnce(p: TrackPayload): Omit<TrackPayload, 'once'> {
+  const { once: _once, ...rest } = p;
+  return rest;
+}
+
+function summaryNote(
+  p: TrackPayload,
+  status: CommandStatusLike,
+  state: string,
+  limit: number,
+  csv?: CsvAttachment,
+): string {
+  const lines = [`${completionNote(status)}.`, `SEPM ${p.kind} command ${p.commandId}: ${state}.`];
+  if (p.kind === 'scan') {
+    lines.push(`Matches: ${status.total_match_count ?? 0} on ${countMatchEps(status)} endpoint(s).`);
+    if (status.scan_eoc_hits_over_limit) {
+      lines.push(
+        `Over the limit: the first ${limit} matches are in the table, all are in attachment ${csv?.name ?? '(csv)'}.`,
+      );
+    }
+  }
+  if (p.kind === 'remediation') {
+    lines.push(
+      `Remediated: ${status.total_remediation_count ?? 0}, failed: ${status.total_fail_remediation_count ?? 0}.`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function countMatchEps(status: CommandStatusLike): number {
+  return (status.content ?? []).filter((e) => (e.scan_result?.match_count ?? 0) > 0).length;
+}
+
+async function setStateColumn(ctx: JobContext, p: TrackPayload, state: string): Promise<void> {
+  if (p.rowId === undefined) return;
+  const { table, column } = STATE_COLUMN[p.kind];
+  await ctx.soar.updateTableRow(p.incidentId, table, p.rowId, { [column]: state });
+}
+
+async function attachCsv(ctx: JobContext, incidentId: number, csv: CsvAttachment | undefined): Promise<void> {
+  if (!csv) return;
+  // A retried poll must not attach the same file twice.
+  const existing = await ctx.soar.listAttachments(incidentId);
+  if (existing.some((a) => a.name === csv.name)) return;
+  await ctx.soar.addAttachment(incidentId, csv.name, 'text/plain', Buffer.from(csv.content, 'utf8'));
+}
+
+async function rowOf(ctx: JobContext, p: TrackPayload, table: string): Promise<TableRow | undefined> {
+  if (p.rowId === undefined) return undefined;
+  return (await ctx.soar.listTableRows(p.incidentId, table)).find((r) => r.id === p.rowId);
+}
+
+type Finisher = (ctx: JobContext, p: TrackPayload, out: GetCommandStatusOutput, state: string) => Promise<void>;
+
+const finishScan: Finisher = async (ctx, p, out, state) => {
+  const status = out.status as CommandStatusLike;
+  const table = SepTables.eocScanResults;
+  const queryRow = await rowOf(ctx, p, table);
+  const artifactType = p.artifact?.type ?? (queryRow ? cell(queryRow, 'artifact_type') : '');
+  const artifactValue = p.artifact?.value ?? (queryRow ? cell(queryRow, 'artifact_value') : '');
+  const scanType = p.scanType ?? (queryRow ? cell(queryRow, 'scan_type') : '') ?? 'QUICK';
+  const all = await ctx.soar.listTableRows(p.incidentId, table);
+  const key = (c: Record<string, unknown>) =>
+    [c.scan_commandid, c.computer_id, c.file_path, c.hash_value, c.scan_result].map(String).join('|');
+  const seen = new Set(all.filter((r) => r.cells.scan_commandid === p.commandId).map((r) => key(r.cells)));
+  const rowCtx = {
+    artifactType,
+    artifactValue,
+    artifactId: p.artifactId,
+    scanType,
+    commandId: p.commandId,
+    state,
+    now: ctx.now(),
+  };
+  for (const entry of status.content ?? []) {
+    for (const cells of matchRowsForEntry(entry, rowCtx)) {
+      if (seen.has(key(cells))) continue;
+      seen.add(key(cells));
+      await ctx.soar.addTableRow(p.incidentId, table, cells);
+    }
+  }
+  await attachCsv(ctx, p.incidentId, out.csv);
+  if (p.rowId !== undefined) {
+    await ctx.soar.updateTableRow(p.incidentId, table, p.rowId, {
+      scan_command_state: state,
+      scan_result: queryRowResult(state, status.total_match_count ?? 0, status.scan_eoc_hits_over_limit === true),
+    });
+  }
+};
+
+const finishRemediation: Finisher = async (ctx, p, out, state) => {
+  const status = out.status as CommandStatusLike;
+  const value = state === TIMEDOUT ? TIMEDOUT : remediationStatus(status, ctx.now());
+  await setStateColumn(ctx, p, value);
+  await attachCsv(ctx, p.incidentId, out.csv);
+};
+
+const finishUpload: Finisher = async (ctx, p, out, state) => {
+  if (p.rowId === undefined) return;
+  const cells =
+    state === TIMEDOUT ? { file_upload_status: TIMEDOUT, file_id: '' } : uploadCells(out.status as CommandStatusLike);
+  await ctx.soar.updateTableRow(p.incidentId, SepTables.eocScanResults, p.rowId, cells);
+};
+
+const finishQuarantine: Finisher = async (ctx, p, out, state) => {
+  const status = out.status as CommandStatusLike;
+  const value = state === TIMEDOUT ? TIMEDOUT : quarantineCommandState(status);
+  await setStateColumn(ctx, p, value);
+  const row = await rowOf(ctx, p, SepTables.endpointDetails);
+  const computerId = row ? cell(row, 'uniqueId') : (status.content?.[0]?.computerId ?? '');
+  if (!row || !computerId) return;
+  const page = await sepOk(ctx, 'get-computers', { computerId });
+  const computer = 'content' in page && Array.isArray(page.content) ? page.content[0] : undefined;
+  if (computer) {
+    await ctx.soar.updateTableRow(p.incidentId, SepTables.endpointDetails, row.id, {
+      endpoint_quarantine_status: endpointQuarantineStatus(computer),
+    });
+  }
+};
+
+const FINISHERS: Record<TrackPayload['kind'], Finisher> = {
+  scan: finishScan,
+  remediation: finishRemediation,
+  upload: finishUpload,
+  quarantine: finishQuarantine,
+};
