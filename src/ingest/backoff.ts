@@ -1,0 +1,55 @@
+/**
+ * Reconnect delays (pure apart from the injected clock and random source): capped exponential backoff with full
+ * jitter. The attempt counter resets only after a connection stayed up for `stableAfterMs`, so a server that
+ * accepts the login and then drops every connection still gets exponentially spaced retries.
+ */
+export interface BackoffSettings {
+  /** First delay, ms. */
+  baseMs: number;
+  /** Upper bound of any delay, ms. */
+  maxMs: number;
+  /** A connection that lasted at least this long resets the attempt counter, ms. */
+  stableAfterMs: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffSettings = { baseMs: 1000, maxMs: 60_000, stableAfterMs: 60_000 };
+
+/** Full jitter: a random delay in [cap/2, cap] where cap = min(maxMs, baseMs * 2^attempt). */
+export function backoffDelay(attempt: number, s: BackoffSettings, random: () => number = Math.random): number {
+  const cap = Math.min(s.maxMs, s.baseMs * 2 ** Math.min(attempt, 30));
+  return Math.round(cap / 2 + (random() * cap) / 2);
+}
+
+export class ReconnectBackoff {
+  private attempt = 0;
+  private connectedAt: number | undefined;
+  private readonly settings: BackoffSettings;
+  private readonly now: () => number;
+  private readonly random: () => number;
+
+  constructor(settings: BackoffSettings, now: () => number = Date.now, random: () => number = Math.random) {
+    this.settings = settings;
+    this.now = now;
+    this.random = random;
+  }
+
+  /** Call when a connection is established. */
+  connected(): void {
+    this.connectedAt = this.now();
+  }
+
+  /** Call when a connection ended or failed; returns how long to wait before the next attempt, ms. */
+  failed(): number {
+    if (this.connectedAt !== undefined && this.now() - this.connectedAt >= this.settings.stableAfterMs) {
+      this.attempt = 0;
+    }
+    this.connectedAt = undefined;
+    const delay = backoffDelay(this.attempt, this.settings, this.random);
+    this.attempt += 1;
+    return delay;
+  }
+
+  get attempts(): number {
+    return this.attempt;
+  }
+}

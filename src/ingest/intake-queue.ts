@@ -1,0 +1,88 @@
+import { Queue, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { QueueNames } from '../shared/queues.ts';
+import { intakeJobId, mailIdentity, normaliseMessageId } from './job-id.ts';
+
+/**
+ * The producer side of the `intake` queue. Raw mail travels base64-encoded in the job data: jobs stay
+ * self-contained (a retry days later still has the mail) and completed jobs are trimmed by age/count so Redis
+ * memory stays bounded during an alert storm.
+ */
+
+export const INTAKE_JOB_NAME = 'mail';
+
+export interface IntakeOrigin {
+  kind: 'imap' | 'spool' | 'replay';
+  /** imap: source name and mailbox; spool/replay: the file name. */
+  source: string;
+  mailbox?: string;
+  uidValidity?: string;
+  uid?: number;
+  file?: string;
+}
+
+export interface IntakeJobData {
+  rawB64: string;
+  /** Message-ID without angle brackets, when the mail has one. */
+  messageId?: string;
+  /** `mid:<Message-ID>` or `sha256:<hex>`: the identity used for the job id and SOAR's sourceMessageId. */
+  identity: string;
+  origin: IntakeOrigin;
+  /** Epoch ms when the producer queued it (latency measurements). */
+  enqueuedAt: number;
+}
+
+export const INTAKE_JOB_OPTIONS: JobsOptions = {
+  attempts: 10,
+  // 2 s, 4 s, 8 s … with jitter so a SOAR outage does not end in a synchronized retry wave.
+  backoff: { type: 'exponential', delay: 2000, jitter: 0.5 },
+  // Completed jobs are kept for 3 days (job-id dedup window) but never more than 50k of them.
+  removeOnComplete: { age: 3 * 24 * 3600, count: 50_000 },
+  removeOnFail: { age: 30 * 24 * 3600 },
+};
+
+export interface EnqueueInput {
+  raw: Buffer;
+  messageId?: string | undefined;
+  origin: IntakeOrigin;
+}
+
+export interface IntakeProducer {
+  readonly queue: Queue<IntakeJobData>;
+  /** Resolves only once Redis has the job (or already had it); returns the deterministic job id. */
+  enqueue(input: EnqueueInput): Promise<string>;
+  enqueueMany(inputs: EnqueueInput[]): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+export function buildIntakeJob(input: EnqueueInput, now = Date.now()): { jobId: string; data: IntakeJobData } {
+  const messageId = normaliseMessageId(input.messageId);
+  const identity = mailIdentity(messageId, input.raw);
+  const data: IntakeJobData = {
+    rawB64: input.raw.toString('base64'),
+    identity,
+    origin: input.origin,
+    enqueuedAt: now,
+    ...(messageId ? { messageId } : {}),
+  };
+  return { jobId: intakeJobId(input.origin.source, identity), data };
+}
+
+export function createIntakeProducer(connection: Redis, prefix: string): IntakeProducer {
+  const queue = new Queue<IntakeJobData>(QueueNames.intake, { connection, prefix });
+  const enqueueMany = async (inputs: EnqueueInput[]): Promise<string[]> => {
+    if (inputs.length === 0) return [];
+    const jobs = inputs.map((i) => buildIntakeJob(i));
+    // addBulk is one MULTI: either Redis has all jobs or the call rejects and nothing is marked processed.
+    await queue.addBulk(
+      jobs.map((j) => ({ name: INTAKE_JOB_NAME, data: j.data, opts: { ...INTAKE_JOB_OPTIONS, jobId: j.jobId } })),
+    );
+    return jobs.map((j) => j.jobId);
+  };
+  return {
+    queue,
+    enqueueMany,
+    enqueue: async (input) => (await enqueueMany([input]))[0] as string,
+    close: () => queue.close(),
+  };
+}

@@ -1,0 +1,159 @@
+import { Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type {
+  Artifact,
+  MailMeta,
+  MailParseResult,
+  RiskEvent,
+  SenderVerdict,
+  SepNotification,
+} from '../parsers/types.ts';
+import { ErrorCodes, describeError, isAppError } from '../shared/errors.ts';
+import type { Logger } from '../shared/logger.ts';
+import { QueueNames } from '../shared/queues.ts';
+import type { NewIncident, SoarClient } from '../soar/port.ts';
+import { incidentReadyJobId } from './job-id.ts';
+import type { IntakeJobData } from './intake-queue.ts';
+import { withTimeout } from './lease.ts';
+
+/**
+ * The intake worker: raw mail → analyzeMail (parse, sender verdict, whitelist) → incidents → SOAR
+ * find-or-create/merge → one `incident-ready` job per incident for enrichment. Every step is idempotent for a
+ * retried job: SOAR dedups on (sourceMessageId, dedupKey) and the hand-off job id is deterministic.
+ */
+
+export const INCIDENT_READY_JOB_NAME = 'incident-ready';
+
+export interface IncidentReadyData {
+  incidentId: number;
+  outcome: 'created' | 'merged' | 'duplicate';
+  dedupKey: string;
+  events: RiskEvent[];
+  artifacts: Artifact[];
+  senderVerdict: SenderVerdict;
+  messageId: string;
+}
+
+export type IntakeResult =
+  | { status: 'rejected'; reason: string }
+  | { status: 'ingested'; incidents: { id: number; outcome: string; dedupKey: string }[] };
+
+export interface IntakeDeps {
+  analyze: (raw: Buffer) => Promise<MailParseResult>;
+  toIncidents: (n: SepNotification, artifacts: Artifact[], mail: MailMeta) => NewIncident[];
+  soar: SoarClient;
+  /** Merge repeats into an open incident updated within this window, ms. */
+  mergeWindowMs: number;
+  /** Resolves once Redis has the hand-off job. */
+  handOff: (jobId: string, data: IncidentReadyData) => Promise<void>;
+}
+
+/** Reject reasons that no retry can change: the job fails permanently (visible, retryable by hand after a fix). */
+const PERMANENT_REJECTS: Record<string, string> = {
+  unreadable: ErrorCodes.MAIL_UNREADABLE,
+  too_large: ErrorCodes.MAIL_TOO_LARGE,
+};
+
+export async function processIntake(data: IntakeJobData, deps: IntakeDeps): Promise<IntakeResult> {
+  const raw = Buffer.from(data.rawB64, 'base64');
+  const result = await permanentUnlessRetryable(() => deps.analyze(raw));
+  if (!result.accepted) {
+    const reason = result.rejectReason ?? 'rejected';
+    const code = PERMANENT_REJECTS[reason];
+    if (code) throw new UnrecoverableError(`${code}: mail cannot be processed (${reason})`);
+    return { status: 'rejected', reason };
+  }
+  if (!result.notification)
+    throw new UnrecoverableError(`${ErrorCodes.MAIL_PARSE_FAILED}: accepted mail without notification`);
+  const notification = result.notification;
+  const incidents = deps.toIncidents(notification, result.artifacts, result.mail);
+  const sourceMessageId = data.messageId ?? data.identity;
+  const done: { id: number; outcome: string; dedupKey: string }[] = [];
+  for (const inc of incidents) {
+    const r = await permanentUnlessRetryable(() =>
+      deps.soar.findOrCreateIncident(inc, { sourceMessageId, mergeWindowMs: deps.mergeWindowMs }),
+    );
+    // Handed off even for 'duplicate': a crash after SOAR but before the hand-off must not lose enrichment.
+    await deps.handOff(incidentReadyJobId(r.incident.id, `${sourceMessageId}\u0000${inc.dedupKey}`), {
+      incidentId: r.incident.id,
+      outcome: r.outcome,
+      dedupKey: inc.dedupKey,
+      events: notification.events,
+      artifacts: inc.artifacts,
+      senderVerdict: result.sender.verdict,
+      messageId: sourceMessageId,
+    });
+    done.push({ id: r.incident.id, outcome: r.outcome, dedupKey: inc.dedupKey });
+  }
+  return { status: 'ingested', incidents: done };
+}
+
+/** Non-retryable AppErrors (validation, 4xx) become UnrecoverableError with their code; the rest is retried. */
+async function permanentUnlessRetryable<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (isAppError(err) && !err.retryable) throw new UnrecoverableError(`${err.code}: ${err.message}`);
+    throw err;
+  }
+}
+
+export const INCIDENT_READY_JOB_OPTIONS: JobsOptions = {
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 5000, jitter: 0.5 },
+  removeOnComplete: { age: 3 * 24 * 3600, count: 50_000 },
+  removeOnFail: { age: 30 * 24 * 3600 },
+};
+
+export interface IntakeWorkerOptions {
+  /** Blocking connection for the worker (maxRetriesPerRequest null). */
+  connection: Redis;
+  prefix: string;
+  deps: Omit<IntakeDeps, 'handOff'>;
+  /** Jobs processed in parallel by this process. */
+  concurrency?: number;
+  logger: Logger;
+}
+
+export interface IntakeWorkerHandle {
+  readonly worker: Worker<IntakeJobData, IntakeResult>;
+  readonly readyQueue: Queue<IncidentReadyData>;
+  /** Stops taking jobs; running ones get deadlineMs to finish, then are left to BullMQ's stalled-job recovery. */
+  close(deadlineMs?: number): Promise<void>;
+}
+
+export function createIntakeWorker(o: IntakeWorkerOptions): IntakeWorkerHandle {
+  const readyQueue = new Queue<IncidentReadyData>(QueueNames.incidentReady, {
+    connection: o.connection,
+    prefix: o.prefix,
+  });
+  const deps: IntakeDeps = {
+    ...o.deps,
+    handOff: async (jobId, data) => {
+      await readyQueue.add(INCIDENT_READY_JOB_NAME, data, { ...INCIDENT_READY_JOB_OPTIONS, jobId });
+    },
+  };
+  const log = o.logger.child({ queue: QueueNames.intake });
+  const worker = new Worker<IntakeJobData, IntakeResult>(
+    QueueNames.intake,
+    async (job: Job<IntakeJobData>) => processIntake(job.data, deps),
+    { connection: o.connection, prefix: o.prefix, concurrency: o.concurrency ?? 8 },
+  );
+  worker.on('failed', (job, err) => {
+    log.warn({ jobId: job?.id, attempts: job?.attemptsMade, err: describeError(err) }, 'intake job failed');
+  });
+  worker.on('error', (err) => log.error({ err: describeError(err) }, 'intake worker error'));
+  return {
+    worker,
+    readyQueue,
+    close: async (deadlineMs = 30_000) => {
+      try {
+        await withTimeout(worker.close(), deadlineMs);
+      } catch {
+        log.warn({ deadlineMs }, 'intake jobs still running at the deadline; closing anyway (they will be retried)');
+        await worker.close(true);
+      }
+      await readyQueue.close();
+    },
+  };
+}

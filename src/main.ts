@@ -1,0 +1,158 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { Redis } from 'ioredis';
+import type { Config } from './config/schema.ts';
+import { ImapWatcher, type WatcherTiming } from './ingest/imap-watcher.ts';
+import { createIntakeProducer, type IntakeProducer } from './ingest/intake-queue.ts';
+import { createIntakeWorker } from './ingest/intake-worker.ts';
+import { SpoolSource } from './ingest/spool-source.ts';
+import { analyzeMail, analyzeOptionsFromConfig } from './parsers/index.ts';
+import { AppError, ErrorCodes, describeError } from './shared/errors.ts';
+import type { Logger } from './shared/logger.ts';
+import { assertRedisReachable, createRedis } from './shared/redis.ts';
+import { openEmbeddedStore } from './soar/embedded-store.ts';
+import { mapToIncidents } from './soar/mapper.ts';
+import type { SoarClient } from './soar/port.ts';
+
+/**
+ * Composition root: the only place that builds adapters (Redis, IMAP, spool, SOAR) and wires them into the
+ * roles. `watcher` = mail sources → intake queue; `worker` = intake queue → SOAR → incident-ready;
+ * `web` = HTTP server (dashboard, API, review UI); `all` = every role in one process.
+ */
+export type Role = 'watcher' | 'worker' | 'web' | 'all';
+export const ROLES: readonly Role[] = ['watcher', 'worker', 'web', 'all'];
+
+export interface StartOptions {
+  config: Config;
+  roles: Role[];
+  logger: Logger;
+  /** Intake jobs processed in parallel by this process. */
+  workerConcurrency?: number;
+  /** Overrides for IMAP watcher timing (tests, benchmarks). */
+  watcherTiming?: Partial<WatcherTiming>;
+}
+
+export interface RunningService {
+  /** Stop taking mail, let running jobs finish within deadlineMs, close every connection. */
+  stop(deadlineMs?: number): Promise<void>;
+  /** Absolute spool directory when the spool source runs in this process. */
+  spoolDir?: string;
+  soar?: SoarClient;
+}
+
+type Stopper = (deadlineMs: number) => Promise<void>;
+
+export async function startService(opts: StartOptions): Promise<RunningService> {
+  const { config, logger } = opts;
+  await assertRedisReachable(config.redis.url);
+  const roles = new Set<Role>(opts.roles.includes('all') ? ['watcher', 'worker', 'web'] : opts.roles);
+  const redis = createRedis(config.redis.url);
+  redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
+  // Stopped in order: mail sources first (no new mail), then workers (drain), then stores and connections.
+  const sources: Stopper[] = [];
+  const workers: Stopper[] = [];
+  const resources: Stopper[] = [];
+  const service: RunningService = {
+    stop: async (deadlineMs = 30_000) => {
+      for (const group of [sources, workers, resources]) {
+        await Promise.all(
+          group.map((s) =>
+            s(deadlineMs).catch((err: unknown) => logger.warn({ err: describeError(err) }, 'shutdown step failed')),
+          ),
+        );
+      }
+      redis.disconnect();
+    },
+  };
+  try {
+    if (roles.has('worker')) await startWorker(opts, service, workers, resources);
+    if (roles.has('watcher')) await startSources(opts, redis, service, sources, resources);
+    // LEAD: the `web` role (HTTP server: dashboard, API, review UI — helper H) and the enrichment consumer of
+    // the incident-ready queue (startEnrichment — helper G) are wired here and added to `workers`/`resources`.
+  } catch (err) {
+    await service.stop(5000);
+    throw err;
+  }
+  logger.info({ roles: [...roles], prefix: config.redis.prefix }, 'sepm-intake started');
+  return service;
+}
+
+async function startWorker(
+  opts: StartOptions,
+  service: RunningService,
+  workers: Stopper[],
+  resources: Stopper[],
+): Promise<void> {
+  const { config, logger } = opts;
+  const connection = createRedis(config.redis.url);
+  connection.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error (worker)'));
+  resources.push(async () => connection.disconnect());
+  const soar = await openSoar(config, logger);
+  service.soar = soar;
+  resources.push(() => soar.close());
+  const analyzeOptions = analyzeOptionsFromConfig(config);
+  const handle = createIntakeWorker({
+    connection,
+    prefix: config.redis.prefix,
+    concurrency: opts.workerConcurrency ?? 8,
+    logger,
+    deps: {
+      analyze: (raw) => analyzeMail(raw, analyzeOptions),
+      toIncidents: mapToIncidents,
+      soar,
+      mergeWindowMs: config.soar.mergeWindowHours * 3600_000,
+    },
+  });
+  workers.push((deadlineMs) => handle.close(deadlineMs));
+}
+
+async function startSources(
+  opts: StartOptions,
+  redis: Redis,
+  service: RunningService,
+  sources: Stopper[],
+  resources: Stopper[],
+): Promise<void> {
+  const { config, logger } = opts;
+  const producer: IntakeProducer = createIntakeProducer(redis, config.redis.prefix);
+  resources.push(() => producer.close());
+  const filter = config.mail.filter;
+  for (const source of config.mail.imap) {
+    const w = new ImapWatcher({
+      source,
+      filter,
+      redis,
+      prefix: config.redis.prefix,
+      producer,
+      logger,
+      timing: opts.watcherTiming ?? {},
+    });
+    w.start();
+    sources.push((deadlineMs) => w.stop(deadlineMs));
+  }
+  if (config.mail.spool.enabled) {
+    const dir = resolve(config.mail.spool.dir);
+    const spool = new SpoolSource({
+      dir,
+      pollMs: config.mail.spool.pollMs,
+      filter,
+      producer,
+      logger: logger.child({ source: 'spool' }),
+    });
+    await spool.start();
+    service.spoolDir = dir;
+    sources.push((deadlineMs) => spool.stop(deadlineMs));
+  }
+}
+
+async function openSoar(config: Config, logger: Logger): Promise<SoarClient> {
+  if (config.soar.kind === 'ibm') {
+    const { createIbmSoarClient } = await import('./soar/ibm-soar.ts');
+    if (!config.soar.ibm)
+      throw new AppError(ErrorCodes.CONFIG_INVALID, 'soar.kind is ibm but soar.ibm is not configured');
+    return createIbmSoarClient(config.soar.ibm, logger);
+  }
+  const path = resolve(config.soar.embedded.path);
+  mkdirSync(dirname(path), { recursive: true });
+  return openEmbeddedStore(path);
+}

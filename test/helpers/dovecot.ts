@@ -1,0 +1,238 @@
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, chmodSync, chownSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+/**
+ * A private Dovecot IMAP server for integration tests: its own config, base/state dirs and maildirs under a temp
+ * directory, listening on loopback ports with TLS (a CA generated per instance, so the tests verify certificates
+ * like production does). Traps from the developers' guide handled here: login processes never run as root
+ * (default_login_user = dovenull, default_internal_user = dovecot), mail belongs to a non-root uid allowed by
+ * first_valid_uid, and the base/state dirs belong to this instance only.
+ */
+export interface DovecotInstance {
+  host: string;
+  /** Implicit-TLS port (IMAPS). */
+  port: number;
+  /** Plain port offering STARTTLS. */
+  starttlsPort: number;
+  /** PEM of the CA that signed the server certificate. */
+  caFile: string;
+  /** The password every user logs in with (static passdb: any user name gets its own maildir). */
+  password: string;
+  dir: string;
+  restart(): Promise<void>;
+  kill(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const MAIL_UID = 65534;
+const MAIL_GID = 65534;
+
+/** Installs dovecot-imapd when missing (test setup runs as root on CI machines). */
+export function ensureDovecotInstalled(): void {
+  if (existsSync('/usr/sbin/dovecot')) return;
+  execFileSync('apt-get', ['update'], { stdio: 'ignore' });
+  execFileSync('apt-get', ['install', '-y', 'dovecot-imapd'], {
+    stdio: 'ignore',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+}
+
+export async function startDovecot(): Promise<DovecotInstance> {
+  ensureDovecotInstalled();
+  const dir = mkdtempSync(join(tmpdir(), 'sepm-dovecot-'));
+  // Login processes (dovenull) and mail processes (uid 65534) must traverse the instance dir.
+  chmodSync(dir, 0o755);
+  for (const d of ['mail', 'state']) mkdirSync(join(dir, d), { recursive: true });
+  chownSync(join(dir, 'mail'), MAIL_UID, MAIL_GID);
+  const [port, starttlsPort] = [await freePort(), await freePort()];
+  const caFile = generateCerts(dir);
+  const password = randomBytes(8).toString('hex');
+  writeFileSync(join(dir, 'dovecot.conf'), dovecotConf(dir, port, starttlsPort, password));
+  let child: ChildProcess | undefined;
+
+  const start = async (): Promise<void> => {
+    child = spawn('/usr/sbin/dovecot', ['-F', '-c', join(dir, 'dovecot.conf')], { stdio: 'ignore' });
+    await waitForPort(port, 10_000);
+    await waitForPort(starttlsPort, 10_000);
+  };
+  const stopWith = async (signal: NodeJS.Signals): Promise<void> => {
+    const c = child;
+    child = undefined;
+    if (!c || c.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) => c.once('exit', () => resolve()));
+    c.kill(signal);
+    await exited;
+    // The master is gone; its login/imap children notice the closed master pipe and exit by themselves.
+    await waitForPortClosed(port, 10_000);
+  };
+  await start();
+  return {
+    host: '127.0.0.1',
+    port,
+    starttlsPort,
+    caFile,
+    password,
+    dir,
+    start,
+    stop: async () => {
+      await stopWith('SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+    },
+    kill: () => stopWith('SIGTERM'),
+    restart: async () => {
+      await stopWith('SIGTERM');
+      await start();
+    },
+  };
+}
+
+function dovecotConf(dir: string, port: number, starttlsPort: number, password: string): string {
+  return `
+instance_name = sepm-test-${port}
+base_dir = ${dir}/run
+state_dir = ${dir}/state
+log_path = ${dir}/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+default_login_user = dovenull
+default_internal_user = dovecot
+first_valid_uid = ${MAIL_UID}
+last_valid_uid = ${MAIL_UID}
+mail_location = maildir:${dir}/mail/%u
+ssl = yes
+ssl_cert = <${dir}/server.pem
+ssl_key = <${dir}/server.key
+disable_plaintext_auth = yes
+auth_mechanisms = plain login
+passdb {
+  driver = static
+  args = password=${password}
+}
+userdb {
+  driver = static
+  args = uid=${MAIL_UID} gid=${MAIL_GID} home=${dir}/mail/%u
+}
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = ${starttlsPort}
+  }
+  inet_listener imaps {
+    address = 127.0.0.1
+    port = ${port}
+    ssl = yes
+  }
+}
+service anvil {
+  chroot =
+}
+service stats {
+  unix_listener stats-writer {
+    mode = 0666
+  }
+}
+`;
+}
+
+/** A CA plus a server certificate for 127.0.0.1/localhost signed by it; returns the CA file. */
+function generateCerts(dir: string): string {
+  const run = (args: string[]): void => {
+    execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+  };
+  run([
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=sepm-intake test CA',
+  ]);
+  run([
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'server.key',
+    '-out',
+    'server.csr',
+    '-subj',
+    '/CN=localhost',
+  ]);
+  writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+  run([
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'server.pem',
+    '-days',
+    '2',
+    '-extfile',
+    'san.ext',
+  ]);
+  chmodSync(join(dir, 'server.key'), 0o600);
+  return join(dir, 'ca.pem');
+}
+
+export function readCa(inst: DovecotInstance): string {
+  return readFileSync(inst.caFile, 'utf8');
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
+    });
+  });
+}
+
+async function canConnect(port: number): Promise<boolean> {
+  const { connect } = await import('node:net');
+  return new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await canConnect(port)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`dovecot did not listen on ${port} within ${timeoutMs} ms`);
+}
+
+async function waitForPortClosed(port: number, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (!(await canConnect(port))) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
