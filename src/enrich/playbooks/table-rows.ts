@@ -23,19 +23,15 @@ export function isWindows(computer: Rec): boolean {
 }
 
 /**
- * Quarantine state of an endpoint (Windows only). 14.3 records carry `quarantineStatus`; older ones only the
- * free-text quarantineDesc, read with the original heuristic ("host integrity check passed" = not quarantined).
+ * Quarantine state of an endpoint (Windows only), from the free-text quarantineDesc as the original playbooks did
+ * ("host integrity check passed" = not quarantined, "quarantined" = quarantined). 14.3's numeric quarantineStatus
+ * is only trusted for the value 1 (network quarantine applied), the one value observed with a quarantine command.
  */
 export function endpointQuarantineStatus(computer: Rec): string {
   if (!isWindows(computer)) return '';
-  const status = str(computer.quarantineStatus).toLowerCase();
-  if (status) {
-    if (/^(un-?quarantined|not[ _-]?quarantined|none|0|false)$/.test(status)) return 'Un-Quarantined';
-    if (/quarantin|^1$|^true$/.test(status)) return 'Quarantined';
-  }
   const desc = str(computer.quarantineDesc).toLowerCase();
   if (desc.includes('host integrity check passed')) return 'Un-Quarantined';
-  if (desc.includes('quarantined')) return 'Quarantined';
+  if (desc.includes('quarantined') || Number(computer.quarantineStatus) === 1) return 'Quarantined';
   return 'Un-Quarantined';
 }
 

@@ -1,0 +1,126 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Queue, type Job } from 'bullmq';
+import { configSchema, type Config } from '../../src/config/schema.ts';
+import { ArtifactTypes, type Artifact } from '../../src/parsers/types.ts';
+import { silentLogger } from '../../src/shared/logger.ts';
+import { createRedis } from '../../src/shared/redis.ts';
+import { openEmbeddedStore, type EmbeddedStore } from '../../src/soar/embedded-store.ts';
+import { startEnrichment } from '../../src/enrich/start.ts';
+import { enqueueJob, type RequestedBy } from '../../src/enrich/jobs/registry.ts';
+import { startSepmSim, type SepmSim, type SepmSimOptions } from '../../sim/sepm/index.ts';
+import { cleanupPrefix, randomPrefix, TEST_REDIS_URL } from './redis.ts';
+
+/**
+ * Enrichment under test: the SEPM simulator over HTTPS (verification on, its CA as caBundle), the embedded
+ * incident store in a temp dir, real Redis under a random prefix, and the enrichment workers of src/enrich/start.ts.
+ */
+
+export interface HarnessOptions {
+  sim?: SepmSimOptions;
+  /** Deep-merged config overrides (policy, enrich, sepm). */
+  config?: Record<string, unknown>;
+}
+
+export interface Harness {
+  sim: SepmSim;
+  soar: EmbeddedStore;
+  config: Config;
+  prefix: string;
+  queues: { sep: Queue; tracking: Queue; incidentReady: Queue };
+  newIncident(artifacts: Artifact[], key?: string): Promise<number>;
+  enqueue(name: string, payload: unknown, requestedBy?: RequestedBy): Promise<string>;
+  waitJob(queue: Queue, jobId: string, timeoutMs?: number): Promise<Job>;
+  close(): Promise<void>;
+}
+
+export async function waitFor<T>(probe: () => Promise<T | undefined | null | false>, timeoutMs = 20_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > until) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
+  const sim = await startSepmSim({ computers: 30, commandStepMs: 20, ...opts.sim });
+  // Offline clients never answer a command; the flows under test want every client to.
+  for (const c of sim.state.computers) c.onlineStatus = 1;
+  const prefix = randomPrefix('enrich');
+  const dir = mkdtempSync(join(tmpdir(), 'enrich-'));
+  const soar = openEmbeddedStore(join(dir, 'incidents.db'));
+  const overrides = opts.config ?? {};
+  const config = configSchema.parse({
+    ...overrides,
+    redis: { url: TEST_REDIS_URL, prefix },
+    sepm: {
+      host: sim.host,
+      port: sim.port,
+      protocol: sim.protocol,
+      username: sim.credentials.username,
+      password: sim.credentials.password,
+      domain: sim.credentials.domain,
+      caBundle: sim.caFile,
+      pollIntervalSec: 0.05,
+      pollMaxIntervalSec: 0.2,
+      ...(overrides.sepm as object | undefined),
+    },
+  });
+  const enrichment = await startEnrichment({ config, connection: TEST_REDIS_URL, prefix, soar, logger: silentLogger });
+  const redis = createRedis(TEST_REDIS_URL);
+  const queues = {
+    sep: new Queue('sep', { connection: redis, prefix }),
+    tracking: new Queue('tracking', { connection: redis, prefix }),
+    incidentReady: new Queue('incident-ready', { connection: redis, prefix }),
+  };
+  let n = 0;
+  return {
+    sim,
+    soar,
+    config,
+    prefix,
+    queues,
+    async newIncident(artifacts, key) {
+      const r = await soar.findOrCreateIncident(
+        {
+          dedupKey: key ?? `test-${prefix}-${++n}`,
+          name: 'SEP Single Risk Event: test',
+          description: 'test',
+          descriptionFormat: 'text',
+          discoveredDate: Date.now(),
+          severity: 'High',
+          incidentTypes: ['Malware'],
+          properties: {},
+          artifacts,
+        },
+        { mergeWindowMs: 0 },
+      );
+      return r.incident.id;
+    },
+    async enqueue(name, payload, requestedBy = 'analyst') {
+      return (await enqueueJob(queues.sep, name, payload, { requestedBy, dedupWindowSec: 0 })).jobId;
+    },
+    async waitJob(queue, jobId, timeoutMs = 20_000) {
+      return waitFor(async () => {
+        const job = await queue.getJob(jobId);
+        if (!job) return undefined;
+        const state = await job.getState();
+        return state === 'completed' || state === 'failed' ? job : undefined;
+      }, timeoutMs);
+    },
+    async close() {
+      await enrichment.close();
+      await Promise.all(Object.values(queues).map((q) => q.close()));
+      redis.disconnect();
+      await soar.close();
+      await sim.stop();
+      await cleanupPrefix(prefix);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const A = ArtifactTypes;
