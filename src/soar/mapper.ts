@@ -113,11 +113,14 @@ function relevantValues(ev: RiskEvent): Set<string> {
   return out;
 }
 
+/** Control characters (C0, DEL, C1) and line/paragraph separators become spaces: a name is one line. */
 function oneLine(text: string): string {
-  return text
-    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
+  let out = '';
+  for (const ch of text) {
+    const c = ch.codePointAt(0)!;
+    out += c < 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0x2028 || c === 0x2029 ? ' ' : ch;
+  }
+  return out.replace(/\s+/g, ' ').trim();
 }
 
 /** Caps at NAME_MAX code points (SOAR's limit), never splitting a surrogate pair. */
