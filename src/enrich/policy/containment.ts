@@ -1,0 +1,119 @@
+import type { PolicyConfig } from '../../config/schema.ts';
+import { AppError, ErrorCodes, isAppError } from '../../shared/errors.ts';
+import { globMatcher, ipMatcher } from '../../whitelist/index.ts';
+
+/**
+ * Containment policy (pure). Nothing destructive runs automatically unless the action is enabled, the source
+ * mail's sender verdict is trusted and the target is not protected; analysts may act by hand, but never on a
+ * protected target. Per-hour caps need Redis and live in hourly-cap.ts: callers take a slot after an automatic
+ * request is allowed here.
+ */
+
+export const CONTAINMENT_ACTIONS = ['quarantine', 'remediate', 'blacklist', 'lockdown', 'move'] as const;
+export type ContainmentAction = (typeof CONTAINMENT_ACTIONS)[number];
+
+export interface ContainmentTarget {
+  computer?: string;
+  ip?: string;
+  /** Full SEPM group path, e.g. `My Company\Servers\DC`. */
+  group?: string;
+}
+
+export interface ContainmentRequest {
+  action: ContainmentAction;
+  automatic: boolean;
+  senderVerdict?: 'trusted' | 'untrusted';
+  target: ContainmentTarget;
+}
+
+export interface ContainmentDecision {
+  allowed: boolean;
+  dryRun: boolean;
+  reasons: string[];
+}
+
+/** Actions aimed at one endpoint: an automatic one must name the computer or IP so protection can be checked. */
+const ENDPOINT_ACTIONS: readonly ContainmentAction[] = ['quarantine', 'remediate', 'move'];
+
+type Matcher = (value: string) => string | null;
+interface CompiledProtection {
+  hosts: Matcher;
+  groups: Matcher;
+  ips: Matcher;
+}
+
+const cache = new WeakMap<PolicyConfig['protected'], CompiledProtection>();
+
+/**
+ * Validates and compiles the protected lists (hosts: case-insensitive globs, also tried on the short name of an
+ * FQDN; groups: path globs on the full group path, `\` and `/` alike, `**` for subgroups; ips: addresses, CIDRs,
+ * a-b ranges). Throws AppError CONFIG_INVALID naming the bad entry, e.g. `policy.protected.ips[1] "10.0.0/8"`.
+ */
+export function compileProtection(p: PolicyConfig['protected']): CompiledProtection {
+  const hit = cache.get(p);
+  if (hit) return hit;
+  try {
+    const compiled = {
+      hosts: globMatcher(p.hosts, 'policy.protected.hosts', 'host'),
+      groups: globMatcher(p.groups, 'policy.protected.groups', 'path'),
+      ips: ipMatcher(p.ips, 'policy.protected.ips'),
+    };
+    cache.set(p, compiled);
+    return compiled;
+  } catch (err) {
+    if (isAppError(err)) throw new AppError(ErrorCodes.CONFIG_INVALID, err.message, { details: err.details });
+    throw err;
+  }
+}
+
+/** The protected-list rules the target matches (empty = not protected). */
+export function protectedRules(target: ContainmentTarget, policy: PolicyConfig): string[] {
+  const p = compileProtection(policy.protected);
+  const rules = [
+    target.computer ? p.hosts(target.computer) : null,
+    target.ip ? p.ips(target.ip) : null,
+    target.group ? p.groups(target.group) : null,
+  ];
+  return rules.filter((r): r is string => r !== null);
+}
+
+function describeTarget(t: ContainmentTarget): string {
+  const parts = [
+    t.computer ? `computer ${t.computer}` : '',
+    t.ip ? `IP ${t.ip}` : '',
+    t.group ? `group ${t.group}` : '',
+  ].filter(Boolean);
+  return parts.length ? parts.join(', ') : '(no target details)';
+}
+
+function automaticRefusals(req: ContainmentRequest, policy: PolicyConfig): string[] {
+  const refusals: string[] = [];
+  if (!policy.actions[req.action].auto) {
+    refusals.push(`automatic ${req.action} is not enabled (policy.actions.${req.action}.auto is false)`);
+  }
+  if (req.senderVerdict !== 'trusted') {
+    refusals.push(`the source mail's sender verdict is ${req.senderVerdict ?? 'unknown'}, not trusted`);
+  }
+  if (ENDPOINT_ACTIONS.includes(req.action) && !req.target.computer && !req.target.ip) {
+    refusals.push('the target names no computer or IP, so it cannot be checked against the protected lists');
+  }
+  return refusals;
+}
+
+export function evaluateContainment(req: ContainmentRequest, policy: PolicyConfig): ContainmentDecision {
+  const dryRun = policy.dryRun;
+  if (!(CONTAINMENT_ACTIONS as readonly string[]).includes(req.action)) {
+    return { allowed: false, dryRun, reasons: [`unknown containment action ${JSON.stringify(req.action)}`] };
+  }
+  const refusals = protectedRules(req.target, policy).map((rule) => `target is protected (${rule})`);
+  if (req.automatic) refusals.push(...automaticRefusals(req, policy));
+  const who = req.automatic ? 'automatic' : 'analyst';
+  const reasons = refusals.length
+    ? [`${who} ${req.action} of ${describeTarget(req.target)} refused`, ...refusals]
+    : [`${who} ${req.action} of ${describeTarget(req.target)} allowed`];
+  if (refusals.length === 0 && req.automatic) {
+    reasons.push(`within policy; subject to the hourly cap of ${policy.actions[req.action].hourlyCap}`);
+  }
+  if (dryRun) reasons.push('dry run: nothing will be sent to SEPM (policy.dryRun is true)');
+  return { allowed: refusals.length === 0, dryRun, reasons };
+}

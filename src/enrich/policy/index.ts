@@ -1,0 +1,12 @@
+export {
+  CONTAINMENT_ACTIONS,
+  compileProtection,
+  evaluateContainment,
+  protectedRules,
+  type ContainmentAction,
+  type ContainmentDecision,
+  type ContainmentRequest,
+  type ContainmentTarget,
+} from './containment.ts';
+export { hourlyCapKey, hourlySlotsUsed, takeHourlySlot } from './hourly-cap.ts';
+export { auditNote, type AuditNoteInput, type AuditTarget } from './audit-note.ts';
