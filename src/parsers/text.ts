@@ -1,0 +1,88 @@
+/**
+ * Body text normalisation (pure): HTML entity decoding, tag stripping, line-ending / NBSP / TAB / trailing-space
+ * normalisation. SEPM mixes all of these (see sepm-notifications.md §6).
+ */
+
+const NAMED_ENTITIES: Record<string, string> = {
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  nbsp: '\u00a0',
+  eacute: 'é',
+  egrave: 'è',
+  agrave: 'à',
+  ccedil: 'ç',
+  ecirc: 'ê',
+  ocirc: 'ô',
+  ucirc: 'û',
+  rsquo: '’',
+  lsquo: '‘',
+  ldquo: '“',
+  rdquo: '”',
+  hellip: '…',
+  ndash: '–',
+  mdash: '—',
+  copy: '©',
+  reg: '®',
+};
+
+const ENTITY = /&(#x[0-9a-f]{1,6}|#\d{1,7}|[a-z]{2,8});/gi;
+
+export function decodeEntities(s: string): string {
+  if (!s.includes('&')) return s;
+  return s.replace(ENTITY, (whole, name: string) => {
+    if (name[0] === '#') {
+      const code = name[1] === 'x' || name[1] === 'X' ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
+      return code > 0 && code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff) ? String.fromCodePoint(code) : whole;
+    }
+    return NAMED_ENTITIES[name.toLowerCase()] ?? whole;
+  });
+}
+
+const HTML_HINT =
+  /<(?:br|p|div|a|table|tr|td|th|span|html|body|font|b|i|strong|ul|li|pre|head)\b[^>]*>|<\/[a-z][a-z0-9]*\s*>/i;
+
+export function looksLikeHtml(s: string): boolean {
+  return HTML_HINT.test(s);
+}
+
+/** HTML → text: drop head/script/style, block-level tags and <br> → newline, other tags removed, entities decoded. */
+export function htmlToText(html: string): string {
+  return decodeEntities(
+    html
+      .replace(/<(head|script|style|title)\b[^>]*>[\s\S]*?<\/\1\s*>/gi, '')
+      .replace(/<!--[\s\S]*?-->/g, '')
+      .replace(/\r?\n/g, ' ')
+      .replace(/<br\s*\/?>/gi, '\n')
+      .replace(/<\/(p|div|tr|li|h[1-6]|table|pre)\s*>/gi, '\n')
+      .replace(/<\/t[dh]\s*>/gi, ' ')
+      .replace(/<[a-z!/][^>]*>/gi, ''),
+  );
+}
+
+/**
+ * Full body normalisation: entity-escaped markup is unescaped first (SEPM double-escapes some templates), then
+ * tags are stripped when the result looks like HTML; CRLF/CR → LF; NBSP and narrow NBSP → space; TAB starts a new
+ * line (SEPM uses it between fields) unless it follows a label's colon; every line trimmed; runs of 3+ blank lines collapsed.
+ */
+export function normaliseBody(body: string, isHtml: boolean): string {
+  let text = body;
+  if (isHtml || looksLikeHtml(text)) {
+    text = htmlToText(text);
+  } else if (/&lt;[a-z/]/i.test(text)) {
+    const unescaped = decodeEntities(text);
+    text = looksLikeHtml(unescaped) ? htmlToText(unescaped) : unescaped;
+  } else {
+    text = decodeEntities(text);
+  }
+  return text
+    .replace(/\r\n?/g, '\n')
+    .replace(/[\u00a0\u202f\u2007]/g, ' ')
+    .replace(/:[ \t]*\t[ \t]*/g, ': ')
+    .replace(/\t+/g, '\n')
+    .replace(/^[ \f\v]+|[ \f\v]+$/gm, '')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+}
