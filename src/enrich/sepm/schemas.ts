@@ -110,17 +110,19 @@ const listHash = reqText
   })
   .transform((v) => v.toUpperCase());
 
-const listHashes = idList.superRefine((list, ctx) => {
-  for (const h of list) {
-    const t = hashTypeOf(h);
-    if (t !== 'MD5' && t !== 'SHA256') {
-      ctx.addIssue({
-        code: 'custom',
-        message: `'${h}' is not an MD5 (32 hex) or SHA-256 (64 hex) hash (SHA-1 is not accepted by fingerprint lists)`,
-      });
+const listHashes = idList
+  .superRefine((list, ctx) => {
+    for (const h of list) {
+      const t = hashTypeOf(h);
+      if (t !== 'MD5' && t !== 'SHA256') {
+        ctx.addIssue({
+          code: 'custom',
+          message: `'${h}' is not an MD5 (32 hex) or SHA-256 (64 hex) hash (SHA-1 is not accepted by fingerprint lists)`,
+        });
+      }
     }
-  }
-});
+  })
+  .transform((list) => list.map((h) => h.toUpperCase()));
 
 function atLeastOne<T extends Record<string, unknown>>(keys: (keyof T & string)[]) {
   return (value: T, ctx: z.RefinementCtx) => {
