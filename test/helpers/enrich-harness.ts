@@ -108,7 +108,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         const job = await queue.getJob(jobId);
         if (!job) return undefined;
         const state = await job.getState();
-        return state === 'completed' || state === 'failed' ? job : undefined;
+        // Re-read after the state check: the first read may predate the completion.
+        return state === 'completed' || state === 'failed' ? await queue.getJob(jobId) : undefined;
       }, timeoutMs);
     },
     async close() {

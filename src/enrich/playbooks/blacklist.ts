@@ -4,7 +4,7 @@ import type { FingerprintList } from '../sepm/schemas.ts';
 import { sepOk, type JobContext } from '../jobs/context.ts';
 import type { PlaybookPayload } from '../jobs/playbook-schemas.ts';
 import { auditAction, containmentGate } from './containment.ts';
-import { readBlacklist } from './lookups.ts';
+import { blacklistNameFor, managedBlacklistNames, readBlacklist } from './lookups.ts';
 import { fingerprintHashes, fingerprintRow } from './table-rows.ts';
 
 /** Hash blacklist (SEPM fingerprint list) playbooks. Adds are idempotent: "already present" is success. */
@@ -29,7 +29,7 @@ async function rereadAndRecord(
 }
 
 export async function blacklistInfo(p: PlaybookPayload<'blacklist-info'>, ctx: JobContext): Promise<unknown> {
-  const state = await readBlacklist(ctx, p.listName);
+  const state = await readBlacklist(ctx, p.listName, p.hash);
   if (!state.list) {
     await ctx.soar.addNote(
       p.incidentId,
@@ -47,10 +47,10 @@ export async function addHashToBlacklist(
   p: PlaybookPayload<'add-hash-to-blacklist'>,
   ctx: JobContext,
 ): Promise<unknown> {
-  const target = { computer: `blacklist '${p.listName ?? ctx.config.enrich.blacklistName}'` };
+  const target = { computer: `blacklist '${blacklistNameFor(ctx, p.hash, p.listName)}'` };
   const gate = await containmentGate(ctx, p.incidentId, 'blacklist', target);
   if (!gate.run) return { dryRun: true, note: gate.note };
-  const state = await readBlacklist(ctx, p.listName);
+  const state = await readBlacklist(ctx, p.listName, p.hash);
   let outcome: 'created' | 'added' | 'already present';
   if (!state.list) {
     const created = await sepOk(ctx, 'add-fingerprint-list', {
@@ -104,7 +104,7 @@ export async function deleteHashFromBlacklist(
   p: PlaybookPayload<'delete-hash-from-blacklist'>,
   ctx: JobContext,
 ): Promise<unknown> {
-  const state = await readBlacklist(ctx, p.listName);
+  const state = await readBlacklist(ctx, p.listName, p.hash);
   if (!state.list || !fingerprintHashes(state.list).includes(p.hash)) {
     await ctx.soar.addNote(p.incidentId, `Hash ${p.hash} is not in blacklist '${state.name}'; nothing changed.`);
     return { removed: false };
@@ -125,18 +125,25 @@ export async function deleteHashFromBlacklist(
 }
 
 export async function deleteBlacklist(p: PlaybookPayload<'delete-blacklist'>, ctx: JobContext): Promise<unknown> {
-  const state = await readBlacklist(ctx, p.listName);
-  if (!state.list) {
-    await ctx.soar.addNote(p.incidentId, `Blacklist '${state.name}' does not exist; nothing deleted.`);
-    return { deleted: false };
+  const deleted: string[] = [];
+  for (const name of managedBlacklistNames(ctx, p.listName)) {
+    const state = await readBlacklist(ctx, name);
+    if (!state.list) continue;
+    const hashes = fingerprintHashes(state.list);
+    await sepOk(ctx, 'delete-fingerprint-list', { id: state.list.id });
+    deleted.push(state.list.id);
+    await ctx.soar.addNote(
+      p.incidentId,
+      `Blacklist '${name}' (id ${state.list.id}, ${hashes.length} hashes) deleted by ${ctx.meta.requestedBy}. Undo: add the hashes again: ${hashes.join(', ')}.`,
+    );
   }
-  const hashes = fingerprintHashes(state.list);
-  await sepOk(ctx, 'delete-fingerprint-list', { id: state.list.id });
-  await ctx.soar.addNote(
-    p.incidentId,
-    `Blacklist '${state.name}' (id ${state.list.id}, ${hashes.length} hashes) deleted by ${ctx.meta.requestedBy}. Undo: add the hashes again: ${hashes.join(', ')}.`,
-  );
-  return { deleted: true, listId: state.list.id };
+  if (deleted.length === 0) {
+    await ctx.soar.addNote(
+      p.incidentId,
+      `Blacklist '${managedBlacklistNames(ctx, p.listName).join("' / '")}' does not exist; nothing deleted.`,
+    );
+  }
+  return { deleted: deleted.length > 0, listIds: deleted };
 }
 
 export async function assignBlacklistToLockdownGroup(
@@ -155,27 +162,29 @@ export async function assignBlacklistToLockdownGroup(
   const target = { group: group.fullPathName ?? group.name };
   const gate = await containmentGate(ctx, p.incidentId, 'lockdown', target);
   if (!gate.run) return { dryRun: true, note: gate.note };
-  const state = await readBlacklist(ctx, p.listName);
-  if (!state.list)
-    throw new AppError(ErrorCodes.SEPM_GONE, `blacklist '${state.name}' does not exist; add a hash first`);
-  const out = await sepOk(ctx, 'assign-fingerprint-list-to-group', {
-    fingerprintListId: state.list.id,
-    groupId: p.groupId,
-  });
-  if (!out.assigned) {
-    throw new AppError(
-      ErrorCodes.SEPM_BAD_REQUEST,
-      `SEPM refused the lock-down assignment: ${out.error?.errorMessage ?? 'no reason'}`,
+  const assigned: string[] = [];
+  for (const name of managedBlacklistNames(ctx, p.listName)) {
+    const state = await readBlacklist(ctx, name);
+    if (!state.list) continue;
+    const out = await sepOk(ctx, 'assign-fingerprint-list-to-group', {
+      fingerprintListId: state.list.id,
+      groupId: p.groupId,
+    });
+    if (!out.assigned) {
+      const why = out.error?.errorMessage ?? 'no reason';
+      throw new AppError(ErrorCodes.SEPM_BAD_REQUEST, `SEPM refused the lock-down assignment of '${name}': ${why}`);
+    }
+    assigned.push(state.list.id);
+    await auditAction(
+      ctx,
+      p.incidentId,
+      'lockdown',
+      { ...target, groupId: p.groupId, fingerprintList: name },
+      { detail: `Blacklist '${name}' (id ${state.list.id}) assigned to the System Lockdown of group ${p.groupId}.` },
     );
   }
-  await auditAction(
-    ctx,
-    p.incidentId,
-    'lockdown',
-    { ...target, groupId: p.groupId, fingerprintList: state.name },
-    {
-      detail: `Blacklist '${state.name}' (id ${state.list.id}) assigned to the System Lockdown of group ${p.groupId}.`,
-    },
-  );
-  return { assigned: true, groupId: p.groupId, listId: state.list.id };
+  if (assigned.length === 0) {
+    throw new AppError(ErrorCodes.SEPM_GONE, 'no managed blacklist exists yet; add a hash first');
+  }
+  return { assigned: true, groupId: p.groupId, listIds: assigned };
 }

@@ -78,10 +78,27 @@ export interface BlacklistState {
   list: FingerprintList | undefined;
 }
 
-/** The managed blacklist (enrich.blacklistName unless overridden) and whether it exists. */
-export async function readBlacklist(ctx: JobContext, listName?: string): Promise<BlacklistState> {
+/**
+ * Name of the managed list for a hash. A v1 fingerprint list holds one hash type, so MD5 hashes go to
+ * `<enrich.blacklistName>-md5` and SHA-256 ones to `<enrich.blacklistName>`; an explicit name is used as given.
+ */
+export function blacklistNameFor(ctx: JobContext, hash: string | undefined, listName?: string): string {
+  if (listName) return listName;
+  const base = ctx.config.enrich.blacklistName;
+  return hash && hash.length === 32 ? `${base}-md5` : base;
+}
+
+/** Every managed list name (for delete / lock-down without an explicit name). */
+export function managedBlacklistNames(ctx: JobContext, listName?: string): string[] {
+  if (listName) return [listName];
+  const base = ctx.config.enrich.blacklistName;
+  return [base, `${base}-md5`];
+}
+
+/** A blacklist by name (default: the managed list for `hash`) and whether it exists. */
+export async function readBlacklist(ctx: JobContext, listName?: string, hash?: string): Promise<BlacklistState> {
   const domain = await configuredDomain(ctx);
-  const name = listName ?? ctx.config.enrich.blacklistName;
+  const name = blacklistNameFor(ctx, hash, listName);
   const out = await sepOk(ctx, 'get-fingerprint-list', { domainId: domain.id, name });
   return { domain, name, list: out.exists ? out.list : undefined };
 }

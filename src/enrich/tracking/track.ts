@@ -164,18 +164,19 @@ const finishUpload: Finisher = async (ctx, p, out, state) => {
 
 const finishQuarantine: Finisher = async (ctx, p, out, state) => {
   const status = out.status as CommandStatusLike;
-  const value = state === TIMEDOUT ? TIMEDOUT : quarantineCommandState(status);
-  await setStateColumn(ctx, p, value);
+  const cells: Record<string, string> = {
+    quarantine_command_state: state === TIMEDOUT ? TIMEDOUT : quarantineCommandState(status),
+  };
   const row = await rowOf(ctx, p, SepTables.endpointDetails);
-  const computerId = row ? cell(row, 'uniqueId') : (status.content?.[0]?.computerId ?? '');
-  if (!row || !computerId) return;
-  const page = await sepOk(ctx, 'get-computers', { computerId });
-  const computer = 'content' in page && Array.isArray(page.content) ? page.content[0] : undefined;
-  if (computer) {
-    await ctx.soar.updateTableRow(p.incidentId, SepTables.endpointDetails, row.id, {
-      endpoint_quarantine_status: endpointQuarantineStatus(computer),
-    });
+  if (!row) return;
+  const computerId = cell(row, 'uniqueId');
+  if (computerId) {
+    const page = await sepOk(ctx, 'get-computers', { computerId });
+    const computer = 'content' in page && Array.isArray(page.content) ? page.content[0] : undefined;
+    if (computer) cells.endpoint_quarantine_status = endpointQuarantineStatus(computer);
   }
+  // One update, so a reader never sees "Completed" next to the quarantine status from before the command.
+  await ctx.soar.updateTableRow(p.incidentId, SepTables.endpointDetails, row.id, cells);
 };
 
 const FINISHERS: Record<TrackPayload['kind'], Finisher> = {
