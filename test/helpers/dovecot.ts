@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { ImapFlow } from 'imapflow';
 
 /**
  * A private Dovecot IMAP server for integration tests: its own config, base/state dirs and maildirs under a temp
@@ -235,4 +236,127 @@ async function waitForPortClosed(port: number, timeoutMs: number): Promise<void>
     if (!(await canConnect(port))) return;
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * A Single Risk Event mail in the canonical SEPM layout, distinct per `i` (own Message-ID and computer, hence
+ * its own incident). `padBytes` appends filler lines after the footer (size tests).
+ */
+export function makeAlertMail(i: number, opts: { tag?: string; padBytes?: number; from?: string } = {}): Buffer {
+  const tag = opts.tag ?? 't';
+  const host = `WS-${tag.toUpperCase()}-${String(i).padStart(5, '0')}`;
+  const body = [
+    'At least one security risk found:',
+    '',
+    'Risk name: Trojan.Gen.NPE',
+    `File path: C:\\Users\\u${i}\\AppData\\Local\\Temp\\dropper_${i}.exe`,
+    'Event time: Feb 28, 2019 3:40:12 AM',
+    'Database insert time: Feb 28, 2019 3:45:30 AM',
+    'Source: Real Time Scan',
+    'Description:',
+    `User: user${i}`,
+    `Computer: ${host}`,
+    `IP Address: 10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
+    'Domain: Default',
+    'Server: SEPM-SERVER',
+    'Client Group: My Company\\Workstations',
+    'Action taken on risk: Cleaned by deletion',
+    '',
+    'This alarm was generated at Feb 28, 2019 3:50:21 AM (Reporter host Time).',
+    '',
+    ...(opts.padBytes ? ['', ...Array.from({ length: Math.ceil(opts.padBytes / 76) }, () => 'x'.repeat(76))] : []),
+  ].join('\r\n');
+  const headers = [
+    `From: "Symantec Endpoint Protection Manager" <${opts.from ?? 'sepm@sepmdomain.com'}>`,
+    'To: SOC Mailbox <soc@corp.example>',
+    `Subject: Single Risk Event: machine ${host} infected with Trojan.Gen.NPE, action Cleaned by deletion`,
+    'Date: Wed, 26 Jun 2024 07:05:03 -0700',
+    `Message-ID: <alert-${tag}-${i}@sepm01.sepmdomain.com>`,
+    'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset=utf-8',
+    'Content-Transfer-Encoding: 7bit',
+  ].join('\r\n');
+  return Buffer.from(`${headers}\r\n\r\n${body}\r\n`);
+}
+
+/** A connected client for test-side mailbox work (appending, checking flags). */
+export async function imapFor(d: DovecotInstance, user: string): Promise<ImapFlow> {
+  const c = new ImapFlow({
+    host: d.host,
+    port: d.port,
+    secure: true,
+    auth: { user, pass: d.password },
+    tls: { ca: readFileSync(d.caFile) },
+    logger: false,
+  });
+  c.on('error', () => undefined);
+  await c.connect();
+  return c;
+}
+
+/** Appends mails to a mailbox over one connection (creates the mailbox when missing). */
+export async function appendMails(d: DovecotInstance, user: string, mails: Buffer[], mailbox = 'INBOX'): Promise<void> {
+  const c = await imapFor(d, user);
+  try {
+    if (mailbox !== 'INBOX') await c.mailboxCreate(mailbox);
+    for (const m of mails) await c.append(mailbox, m);
+  } finally {
+    await c.logout().catch(() => c.close());
+  }
+}
+
+/** UIDs of messages without \Seen, and the message count, of a mailbox. */
+export async function mailboxState(
+  d: DovecotInstance,
+  user: string,
+  mailbox = 'INBOX',
+): Promise<{ exists: number; unseen: number[] }> {
+  const c = await imapFor(d, user);
+  try {
+    const st = await c.status(mailbox, { messages: true });
+    if (!st) return { exists: 0, unseen: [] };
+    await c.mailboxOpen(mailbox, { readOnly: true });
+    const unseen = await c.search({ seen: false }, { uid: true });
+    return { exists: st.messages ?? 0, unseen: Array.isArray(unseen) ? unseen : [] };
+  } finally {
+    await c.logout().catch(() => c.close());
+  }
+}
+
+/** Polls `check` until it returns true or the timeout passes (then throws with `what`). */
+export async function waitUntil(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+export function testUser(label: string): string {
+  return `${label}-${randomBytes(4).toString('hex')}`;
+}
+
+/** An `mail.imap[]` entry for a user of the test instance (implicit TLS, CA verified). */
+export function imapSourceFor(
+  d: DovecotInstance,
+  name: string,
+  user: string,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    name,
+    host: d.host,
+    port: d.port,
+    secure: true,
+    user,
+    password: d.password,
+    caBundle: d.caFile,
+    idleRefreshSec: 5,
+    ...extra,
+  };
 }

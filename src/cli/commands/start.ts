@@ -1,0 +1,73 @@
+import { loadConfig } from '../../config/load.ts';
+import { ROLES, startService, type Role } from '../../main.ts';
+import { AppError, ErrorCodes } from '../../shared/errors.ts';
+import { createLogger } from '../../shared/logger.ts';
+import { parseCommandArgs } from '../args.ts';
+
+/**
+ * `sepm-intake start [--config FILE] [--role watcher|worker|web|all]…`: runs the service until SIGTERM/SIGINT.
+ * Without a config file it runs on embedded defaults (spool ./var/inbox, embedded store, local Redis).
+ */
+export async function run(args: string[]): Promise<number> {
+  const { values } = parseCommandArgs(args, {
+    config: { type: 'string', short: 'c' },
+    role: { type: 'string', short: 'r', multiple: true },
+    'shutdown-deadline': { type: 'string' },
+  });
+  const roles = parseRoles(values.role ?? ['all']);
+  const config = loadConfig({ file: values.config });
+  const deadlineMs = Number(values['shutdown-deadline'] ?? 30) * 1000;
+  const logger = createLogger({ level: config.log.level });
+  const service = await startService({ config, roles, logger });
+  process.stdout.write(
+    banner(
+      roles,
+      service.spoolDir,
+      config.soar.kind,
+      config.mail.imap.map((s) => s.name),
+    ),
+  );
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (stopping) {
+        process.stderr.write(`second ${signal}: exiting without waiting\n`);
+        resolve(1);
+        return;
+      }
+      stopping = true;
+      logger.info({ signal, deadlineMs }, 'shutting down: no new mail, finishing running jobs');
+      service.stop(deadlineMs).then(
+        () => resolve(0),
+        () => resolve(1),
+      );
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+}
+
+export function parseRoles(values: string[]): Role[] {
+  const roles = values
+    .flatMap((v) => v.split(','))
+    .map((r) => r.trim())
+    .filter(Boolean);
+  for (const r of roles) {
+    if (!(ROLES as readonly string[]).includes(r)) {
+      throw new AppError(ErrorCodes.CONFIG_INVALID, `unknown role '${r}' (use ${ROLES.join(', ')})`);
+    }
+  }
+  return roles.length > 0 ? (roles as Role[]) : ['all'];
+}
+
+function banner(roles: Role[], spoolDir: string | undefined, soarKind: string, imap: string[]): string {
+  const lines = [`sepm-intake is running (roles: ${roles.join(', ')}; incidents: ${soarKind} store).`];
+  if (imap.length > 0) lines.push(`Watching IMAP sources: ${imap.join(', ')}.`);
+  if (spoolDir) {
+    lines.push(`Drop SEPM alert mails (.eml files) into ${spoolDir}`);
+    lines.push(`  they move to ${spoolDir}/processed once queued, or to ${spoolDir}/failed with a .reason file.`);
+  }
+  if (soarKind === 'embedded') lines.push('See incidents with: npx sepm-intake incidents list');
+  lines.push('Stop with Ctrl-C (SIGINT) or SIGTERM: running jobs get time to finish.');
+  return `${lines.join('\n')}\n`;
+}
