@@ -87,12 +87,7 @@ class SqliteIncidentStore implements EmbeddedStore {
         .get(mid, input.dedupKey) as { incident_id: number } | undefined;
       if (seen) return { incident: this.incident(seen.incident_id), outcome: 'duplicate', addedArtifacts: [] };
     }
-    const open = this.db
-      .prepare(
-        `SELECT * FROM incidents WHERE dedup_key = ? AND state = 'open' AND last_seen >= ?
-         ORDER BY last_seen DESC, id DESC LIMIT 1`,
-      )
-      .get(input.dedupKey, now - options.mergeWindowMs) as IncidentRow | undefined;
+    const open = options.mergeWindowMs > 0 ? this.openWithin(input.dedupKey, now - options.mergeWindowMs) : undefined;
     const outcome = open ? 'merged' : 'created';
     const id = open ? this.mergeInto(open, input, mid, now) : this.insertIncident(input, now);
     const addedArtifacts = this.insertArtifacts(id, input.artifacts, now);
@@ -104,6 +99,16 @@ class SqliteIncidentStore implements EmbeddedStore {
         .run(id, mid, input.dedupKey, outcome, now);
     }
     return { incident: this.incident(id), outcome, addedArtifacts };
+  }
+
+  /** The open incident with this key last seen at or after `since` (a window of 0 turns merging off). */
+  private openWithin(dedupKey: string, since: number): IncidentRow | undefined {
+    return this.db
+      .prepare(
+        `SELECT * FROM incidents WHERE dedup_key = ? AND state = 'open' AND last_seen >= ?
+         ORDER BY last_seen DESC, id DESC LIMIT 1`,
+      )
+      .get(dedupKey, since) as IncidentRow | undefined;
   }
 
   private insertIncident(input: NewIncident, now: number): number {

@@ -48,6 +48,16 @@ describe('embedded store specifics', () => {
     await store.close();
   });
 
+  it('never merges with a window of 0', async () => {
+    const store = openEmbeddedStore(tempDb('window0'));
+    const input = sampleIncident();
+    const a = await store.findOrCreateIncident(input, { mergeWindowMs: 0, now: 5_000 });
+    const b = await store.findOrCreateIncident(input, { mergeWindowMs: 0, now: 5_000 });
+    expect([a.outcome, b.outcome]).toEqual(['created', 'created']);
+    expect(b.incident.id).not.toBe(a.incident.id);
+    await store.close();
+  });
+
   it('searches newest first by state, severity, computer and risk, and pages', async () => {
     const store = openEmbeddedStore(tempDb('search'));
     const mk = (computer: string, risk: string, severity: 'Low' | 'High', now: number) =>
