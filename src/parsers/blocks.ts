@@ -100,6 +100,9 @@ export function scanBlocks(lines: readonly string[], timeZone: string): BlockSca
       else if (!isPlaceholder(lv.value)) scan.loose.set(normaliseLabel(lv.label), lv.value.trim());
       continue;
     }
+    if (key === 'server' && !scan.loose.has('server') && !isPlaceholder(lv.value)) {
+      scan.loose.set('server', lv.value.trim());
+    }
     if (current && seen.has(key)) close();
     current ??= { ips: [] };
     seen.add(key);

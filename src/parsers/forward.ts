@@ -32,6 +32,7 @@ export function splitInlineForward(text: string): InlineForward | undefined {
   const body = lines
     .slice(i)
     .map((l) => l.replace(/^> ?/, ''))
-    .join('\n');
+    .join('\n')
+    .replace(/^\n+/, '');
   return { subject, body };
 }

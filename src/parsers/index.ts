@@ -121,7 +121,7 @@ function unread(raw: Buffer, reason: 'too_large' | 'unreadable', err: AppError):
     notification: null,
     artifacts: [],
     dropped: [],
-    sender: { verdict: 'untrusted', reasons: [`mail not read: ${err.code}`], autoReply: false },
+    sender: { verdict: 'untrusted', reasons: [`mail not read: ${err.code}: ${err.message}`], autoReply: false },
   };
 }
 
