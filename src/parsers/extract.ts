@@ -27,7 +27,6 @@ const END_MARKER =
 const GENERATED_AT = /^this alarm was generated (?:at|on) (.+?)(?: \(([^)]*)\))?\.?$/i;
 const COUNT_LINE =
   /\bnumber of [a-z ]{1,40}?(?: detected| found)?\s*:\s*(\d{1,6})\b|^(\d{1,6}) (?:computers?|risks?|events?|infections?) (?:found|detected)/i;
-/^(?:number of [a-z ]{1,40}?|total [a-z ]{1,30}?)(?: detected| found)?\s*:\s*(\d{1,6})\b|^(\d{1,6}) (?:computers?|risks?|events?|infections?) (?:found|detected)/i;
 const SUBJECT_SINGLE = /machine (\S+) infected with (.+?), action (.+)$/i;
 const SUSPICIOUS_FROM =
   /suspicious activity from \[?([0-9a-f.:]+)\]?(?:.*?\b(?:on|against|targeting|to) (?:computer |host )?([A-Za-z0-9][A-Za-z0-9._-]*))?/i;
