@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { SimContext, SimRequest, SimResponse } from './http-kit.ts';
 import { asRecord, badRequest, intParam, json, notFound, ok, SimHttpError } from './http-kit.ts';
 import type { SimArtifact, SimAttachment, SimIncident, SimRow } from './state.ts';
-import { SepTableDefs, Stock } from './state.ts';
+import { SepTableDefs } from './state.ts';
 
-const typeList = Stock.artifactTypes.map(([id, name]) => ({ id, name }));
 const MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024;
 
 function incidentOr404(ctx: SimContext, req: SimRequest): SimIncident {
@@ -14,23 +13,23 @@ function incidentOr404(ctx: SimContext, req: SimRequest): SimIncident {
   return inc;
 }
 
-function artifactType(v: unknown): number {
+function artifactType(ctx: SimContext, v: unknown): number {
   let key: unknown = v;
   if (typeof v === 'object' && v !== null)
     key = (v as Record<string, unknown>).id ?? (v as Record<string, unknown>).name;
-  const hit = typeList.find((t) => t.id === key || t.name === key || String(t.id) === key);
+  const hit = ctx.artifactTypes.find((t) => t.id === key || t.name === key || String(t.id) === key);
   if (!hit) throw badRequest(`Invalid artifact type: ${JSON.stringify(v)}`);
   return hit.id;
 }
 
-function showArtifact(a: SimArtifact, req: SimRequest): Record<string, unknown> {
-  const name = typeList.find((t) => t.id === a.type)?.name ?? String(a.type);
+function showArtifact(ctx: SimContext, a: SimArtifact, req: SimRequest): Record<string, unknown> {
+  const name = ctx.artifactTypes.find((t) => t.id === a.type)?.name ?? String(a.type);
   const type = req.handleFormat === 'ids' ? a.type : req.handleFormat === 'names' ? name : { id: a.type, name };
   return { ...a, type, attachment: null, hits: [], relating: true, properties: null, pending_sources: [] };
 }
 
 export function createArtifact(ctx: SimContext, inc: SimIncident, body: Record<string, unknown>): SimArtifact {
-  const type = artifactType(body.type);
+  const type = artifactType(ctx, body.type);
   if (typeof body.value !== 'string' || body.value === '') throw badRequest("The 'value' field is required");
   const value = body.value;
   const dup = [...ctx.state.artifacts.values()].some(
@@ -53,12 +52,14 @@ export function createArtifact(ctx: SimContext, inc: SimIncident, body: Record<s
 /** Create answers a JSON array (multi-aware types may split values). */
 export function postArtifact(ctx: SimContext, req: SimRequest): SimResponse {
   const inc = incidentOr404(ctx, req);
-  return ok([showArtifact(createArtifact(ctx, inc, asRecord(json(req), 'artifact')), req)]);
+  return ok([showArtifact(ctx, createArtifact(ctx, inc, asRecord(json(req), 'artifact')), req)]);
 }
 
 export function listArtifacts(ctx: SimContext, req: SimRequest): SimResponse {
   const inc = incidentOr404(ctx, req);
-  const list = [...ctx.state.artifacts.values()].filter((a) => a.inc_id === inc.id).map((a) => showArtifact(a, req));
+  const list = [...ctx.state.artifacts.values()]
+    .filter((a) => a.inc_id === inc.id)
+    .map((a) => showArtifact(ctx, a, req));
   return ok(req.method === 'POST' ? { recordsTotal: list.length, recordsFiltered: list.length, data: list } : list);
 }
 

@@ -28,6 +28,7 @@ export interface SimContext {
   orgs: SimOrg[];
   duplicateArtifacts: 'allow' | 'reject';
   customFields: string[];
+  artifactTypes: { id: number; name: string }[];
   nextId(): number;
 }
 

@@ -21,7 +21,7 @@ import type { HandleFormat, Route, SimContext, SimRequest, SimResponse } from '.
 import { notFound, route, SimHttpError, statusDto } from './http-kit.ts';
 import { createIncident, getIncident, patchIncident, putIncident, queryAll, queryPaged } from './incidents.ts';
 import { artifactTypeField, getConst, getIncidentFields, getOrg, getType, getTypes } from './meta.ts';
-import { createState, type SimOrg, type SimState } from './state.ts';
+import { createState, type SimOrg, type SimState, Stock } from './state.ts';
 import { createSimTls } from './tls.ts';
 
 export type { FaultSpec } from './faults.ts';
@@ -37,8 +37,10 @@ export interface SoarSimOptions {
   duplicateArtifacts?: 'allow' | 'reject';
   /** More orgs the credentials are a member of (e.g. a disabled one, to test org resolution). */
   extraOrgs?: { name: string; enabled?: boolean; uuid?: string; cloudAccount?: string }[];
-  /** Incident custom fields (API names) defined in the org, besides the sepm_* ones. */
+  /** Incident custom fields (API names) defined in the org (default: the sepm_* ones). */
   customFields?: string[];
+  /** Added to every stock artifact type id: an install whose ids differ (clients must resolve types by name). */
+  artifactTypeIdShift?: number;
 }
 
 export interface SoarSim {
@@ -127,6 +129,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function dispatch(ctx: SimContext, auth: SimAuth, faults: Faults, req: IncomingMessage): Promise<SimResponse> {
   const url = new URL(req.url ?? '/', 'http://sim');
   const method = (req.method ?? 'GET').toUpperCase();
+  // The body is read first: a slow server has the request even when the client gives up waiting for it.
+  const raw = await readBody(req);
   const fault = faults.take(method, url.pathname);
   if (fault?.kind === 'latency') await sleep(fault.delayMs ?? 1000);
   if (fault?.kind === 'conflict') throw new SimHttpError(409, 'Conflict: the object was modified by another user.');
@@ -141,7 +145,7 @@ async function dispatch(ctx: SimContext, auth: SimAuth, faults: Faults, req: Inc
     params: {},
     query: url.searchParams,
     headers: req.headers,
-    raw: await readBody(req),
+    raw,
     handleFormat: handleFormat(url, req),
   };
   if (url.pathname === '/rest/session' || url.pathname === '/rest/session/') {
@@ -198,7 +202,8 @@ export async function startSoarSim(options: SoarSimOptions = {}): Promise<SoarSi
     org: orgs[0] as SimOrg,
     orgs,
     duplicateArtifacts: options.duplicateArtifacts ?? 'allow',
-    customFields: [...new Set([...DEFAULT_FIELDS, ...(options.customFields ?? [])])],
+    customFields: options.customFields ?? DEFAULT_FIELDS,
+    artifactTypes: Stock.artifactTypes.map(([id, name]) => ({ id: id + (options.artifactTypeIdShift ?? 0), name })),
     nextId: () => ++seq,
   };
   const auth = new SimAuth(apiKeyId, apiKeySecret, options.users ?? []);

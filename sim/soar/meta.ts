@@ -33,9 +33,8 @@ export function getConst(): SimResponse {
 const values = (list: readonly { id: number; name: string }[]) =>
   list.map((e) => ({ value: e.id, label: e.name, enabled: true, hidden: false, default: false }));
 
-export function artifactTypeField(): SimResponse {
-  const list = Stock.artifactTypes.map(([id, name]) => ({ id, name }));
-  return ok({ id: 1, name: 'type', text: 'Type', input_type: 'select', values: values(list) });
+export function artifactTypeField(ctx: SimContext): SimResponse {
+  return ok({ id: 1, name: 'type', text: 'Type', input_type: 'select', values: values(ctx.artifactTypes) });
 }
 
 function field(name: string, input_type: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
