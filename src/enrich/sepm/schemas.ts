@@ -124,13 +124,21 @@ const listHashes = idList
   })
   .transform((list) => list.map((h) => h.toUpperCase()));
 
+/** Whether a (possibly not yet normalised) field carries a value; object checks also run on partial input. */
+function present(v: unknown): boolean {
+  if (typeof v === 'string') return normaliseIdList(v).length > 0;
+  if (Array.isArray(v)) return normaliseIdList(v.filter((x): x is string => typeof x === 'string')).length > 0;
+  return v !== undefined && v !== null;
+}
+
+/** Object-level checks run even when a field already failed, so every problem is listed at once. */
+const EVEN_WITH_FIELD_ERRORS = { when: (p: { value: unknown }) => typeof p.value === 'object' && p.value !== null };
+
 function atLeastOne<T extends Record<string, unknown>>(keys: (keyof T & string)[]) {
   return (value: T, ctx: z.RefinementCtx) => {
-    const has = keys.some((k) => {
-      const v = value[k];
-      return Array.isArray(v) ? v.length > 0 : v !== undefined;
-    });
-    if (!has) ctx.addIssue({ code: 'custom', message: `at least one of ${keys.join(', ')} is required`, path: [] });
+    if (!keys.some((k) => present(value[k]))) {
+      ctx.addIssue({ code: 'custom', message: `at least one of ${keys.join(', ')} is required`, path: [] });
+    }
   };
 }
 
@@ -183,7 +191,7 @@ const moveEndpoint = z.object({ groupId: reqText, hardwareKey: reqText }).strict
 const quarantineEndpoints = z
   .object({ computerIds: idList, groupIds: idList, hardwareKeys: idList, undo: optBool })
   .strict()
-  .superRefine(atLeastOne(['computerIds', 'groupIds', 'hardwareKeys']));
+  .superRefine(atLeastOne(['computerIds', 'groupIds', 'hardwareKeys']), EVEN_WITH_FIELD_ERRORS);
 
 const scanEndpoints = z
   .object({
@@ -198,12 +206,12 @@ const scanEndpoints = z
     scanAction: z.enum(['scan', 'remediate']).default('scan'),
   })
   .strict()
-  .superRefine(atLeastOne(['computerIds', 'groupIds']))
+  .superRefine(atLeastOne(['computerIds', 'groupIds']), EVEN_WITH_FIELD_ERRORS)
   .superRefine((v, ctx) => {
-    if (v.scanAction === 'remediate' && !v.sha256 && !v.sha1 && !v.md5) {
+    if (v.scanAction === 'remediate' && !present(v.sha256) && !present(v.sha1) && !present(v.md5)) {
       ctx.addIssue({ code: 'custom', message: 'remediation needs a hash (sha256, sha1 or md5)', path: [] });
     }
-  });
+  }, EVEN_WITH_FIELD_ERRORS);
 
 const uploadFile = z
   .object({
@@ -221,12 +229,12 @@ const getFileContent = z.object({ fileId: reqText }).strict();
 const getFingerprintList = z
   .object({ domainId: optText, name: optText, id: optText })
   .strict()
-  .superRefine(atLeastOne(['name', 'id']))
+  .superRefine(atLeastOne(['name', 'id']), EVEN_WITH_FIELD_ERRORS)
   .superRefine((v, ctx) => {
-    if (v.id === undefined && v.domainId === undefined) {
+    if (!present(v.id) && !present(v.domainId)) {
       ctx.addIssue({ code: 'custom', message: 'domainId is required for a lookup by name', path: ['domainId'] });
     }
-  });
+  }, EVEN_WITH_FIELD_ERRORS);
 
 const addFingerprintList = z
   .object({ name: reqText, description: reqText, domainId: reqText, hash: listHash })
@@ -246,8 +254,8 @@ const updateFingerprintList = z
   })
   .strict()
   .superRefine((v, ctx) => {
-    const full = v.hashes !== undefined;
-    const delta = v.addHashes.length > 0 || v.removeHashes.length > 0;
+    const full = v.hashes !== undefined && v.hashes !== null;
+    const delta = present(v.addHashes) || present(v.removeHashes);
     if (full === delta) {
       ctx.addIssue({
         code: 'custom',
@@ -255,7 +263,7 @@ const updateFingerprintList = z
         path: [],
       });
     }
-  });
+  }, EVEN_WITH_FIELD_ERRORS);
 
 const deleteFingerprintList = z.object({ id: reqText }).strict();
 
