@@ -68,6 +68,12 @@ async function handle(core: SimCore, routes: Route[], req: IncomingMessage, res:
   if (body === null) return send(res, sepmError(400));
   settle(core);
   const token = bearer(req);
+  const matched = matchRoute(routes, method, version, path);
+  // Counted before faults so retries caused by injected failures show in the figures.
+  if (matched) {
+    const key = `${method} ${version === 'v2' ? '/v2' : ''}${matched.route.pattern}`;
+    core.state.stats.requests[key] = (core.state.stats.requests[key] ?? 0) + 1;
+  }
   for (const f of core.takeFaults(method, path)) {
     if (f.kind === 'latency') await delay(f.delayMs ?? 0);
     else if (f.kind === 'expire-token' && token) {
@@ -78,10 +84,7 @@ async function handle(core: SimCore, routes: Route[], req: IncomingMessage, res:
       return;
     } else if (f.kind === 'status') return send(res, sepmError(f.status ?? 500));
   }
-  const matched = matchRoute(routes, method, version, path);
   if (!matched) return send(res, sepmError(404));
-  const key = `${method} ${version === 'v2' ? '/v2' : ''}${matched.route.pattern}`;
-  core.state.stats.requests[key] = (core.state.stats.requests[key] ?? 0) + 1;
   if (matched.route.auth && !core.tokenValid(token)) return send(res, sepmError(401));
   const ctx: RequestCtx = {
     method,

@@ -123,7 +123,7 @@ describe('SEPM simulator contract against real samples', () => {
     for (const f of ['command_status_quarantine_pending_14.3ru8.json', 'command_status_eoc_quickscan_14.2.json']) {
       expect(shapeDiff(sample(f), pending.json, { ignoreSampleKeys: fnSep }), f).toEqual([]);
     }
-    await waitCommand(api, id);
+    await waitCommand(api, id, 5000, 1);
     const done = await api.call('GET', `/command-queue/${id}`);
     expect(shapeDiff(sample('command_status_eoc_quickscan_14.2.json'), done.json)).toEqual([]);
     // The remediation sample holds only a completed entry: compare the completed one.

@@ -66,14 +66,22 @@ export function simApi(sim: SepmSim): SimApi {
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Polls a command until every entry is terminal (3..6) or stays at 0 (offline), bounded by `maxMs`. */
-export async function waitCommand(api: SimApi, id: string, maxMs = 5000): Promise<Record<string, unknown>[]> {
+/**
+ * Polls a command until all but `allowPending` entries are terminal (3..6) — offline clients never leave 0 —
+ * bounded by `maxMs`.
+ */
+export async function waitCommand(
+  api: SimApi,
+  id: string,
+  maxMs = 5000,
+  allowPending = 0,
+): Promise<Record<string, unknown>[]> {
   const until = Date.now() + maxMs;
   for (;;) {
     const r = await api.call('GET', `/command-queue/${id}`, { query: { pageSize: '1000' } });
     const content = (r.json as { content: Record<string, unknown>[] }).content;
-    const done = content.every((e) => (e.stateId as number) >= 3);
-    if (done || Date.now() > until) return content;
-    await sleep(25);
+    const terminal = content.filter((e) => (e.stateId as number) >= 3).length;
+    if (terminal >= content.length - allowPending || Date.now() > until) return content;
+    await sleep(20);
   }
 }

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { SimCore } from '../../../sim/sepm/core.ts';
+import { generateEstate } from '../../../sim/sepm/estate.ts';
+import { listParam, page, sepmError } from '../../../sim/sepm/http.ts';
+import { wildcard } from '../../../sim/sepm/routes-estate.ts';
+
+describe('estate generation', () => {
+  it('is deterministic per seed and differs across seeds', () => {
+    const now = 1_700_000_000_000;
+    const a = generateEstate(5, 200, now);
+    const b = generateEstate(5, 200, now);
+    const c = generateEstate(6, 200, now);
+    expect(a.computers.map((x) => x.uniqueId)).toEqual(b.computers.map((x) => x.uniqueId));
+    expect(a.computers.map((x) => x.uniqueId)).not.toEqual(c.computers.map((x) => x.uniqueId));
+    expect(new Set(a.computers.map((x) => x.os))).toEqual(new Set(['windows', 'macos', 'linux']));
+    const counted = a.groups.reduce((n, g) => n + g.computerCount, 0);
+    expect(counted).toBe(200);
+    expect(a.groups.every((g) => g.createdBy.length === 128)).toBe(true);
+  });
+
+  it('builds the same full record on every call, with a trailing-space OS somewhere', () => {
+    const core = new SimCore({ computers: 300, seed: 2 });
+    const first = core.state.computers.map((c) => JSON.stringify(core.record(c)));
+    const again = core.state.computers.map((c) => JSON.stringify(core.record(c)));
+    expect(again).toEqual(first);
+    const records = core.state.computers.map((c) => core.record(c));
+    expect(records.some((r) => String(r.operatingSystem).endsWith(' '))).toBe(true);
+    expect(Object.keys(records[0] ?? {})).toHaveLength(147);
+  });
+});
+
+describe('HTTP helpers', () => {
+  it('accepts repeated and comma-joined list params, dropping empty items', () => {
+    const q = new URLSearchParams('computer_ids=A,B&computer_ids=&computer_ids=C,,');
+    expect(listParam(q, 'computer_ids')).toEqual(['A', 'B', 'C']);
+  });
+
+  it('builds the Spring page envelope with a 0-based number', () => {
+    const env = page([1, 2, 3, 4, 5], 2, 2, { property: 'NAME', direction: 'ASC' });
+    expect(env).toEqual({
+      content: [3, 4],
+      firstPage: false,
+      lastPage: false,
+      number: 1,
+      numberOfElements: 2,
+      size: 2,
+      sort: [{ direction: 'ASC', property: 'NAME', ascending: true }],
+      totalElements: 5,
+      totalPages: 3,
+    });
+  });
+
+  it('matches * wildcards case-insensitively over the whole name', () => {
+    expect(wildcard('ws-*').test('WS-00012')).toBe(true);
+    expect(wildcard('ws-*').test('XWS-1')).toBe(false);
+    expect(wildcard('a.b').test('axb')).toBe(false);
+    expect(sepmError(410).json).toEqual({
+      errorCode: '410',
+      appErrorCode: '',
+      errorMessage: 'Cannot find the specified object.',
+    });
+  });
+});
