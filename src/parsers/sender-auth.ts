@@ -118,10 +118,20 @@ export function parseAuthResults(value: string): AuthResults {
   return { authservId, results };
 }
 
+const AUTO_REPLY_KEYS = new Set([
+  'auto-submitted',
+  'x-autoreply',
+  'x-autorespond',
+  'precedence',
+  'return-path',
+  'content-type',
+]);
+
 /** Auto-reply and bounce indicators, in words; empty = a normal mail. */
 export function autoReplyReasons(headers: HeaderLine[], from: string): string[] {
   const reasons: string[] = [];
   for (const h of headers) {
+    if (!AUTO_REPLY_KEYS.has(h.key)) continue;
     const v = stripComments(headerValue(h)).toLowerCase();
     if (h.key === 'auto-submitted' && v !== 'no') reasons.push(`auto-reply: Auto-Submitted: ${v}`);
     if (h.key === 'x-autoreply' || h.key === 'x-autorespond') reasons.push(`auto-reply: ${h.key} header present`);

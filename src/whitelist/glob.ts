@@ -50,6 +50,11 @@ export function plainGlobToRegExp(pattern: string): RegExp {
   return new RegExp(`^${out}$`, 'is');
 }
 
+function combine(res: RegExp[]): RegExp | null {
+  if (res.length === 0) return null;
+  return new RegExp(`^(?:${res.map((r) => r.source.slice(1, -1)).join('|')})$`, 'is');
+}
+
 interface CompiledGlob {
   rule: string;
   re: RegExp;
@@ -91,12 +96,17 @@ export function globMatcher(
     if (kind === 'path' && /\*{3,}/.test(entry)) throw invalidEntry(listName, i, entry, 'more than two * in a row');
     return compileGlob(entry, kind, `${listName}: ${entry.trim()}`);
   });
+  // One anchored alternation answers "no match" (the common case) in a single regex run; the rule is looked up
+  // only on a hit.
+  const any = combine(globs.map((g) => g.re));
+  const anyShort = combine(globs.filter((g) => g.short).map((g) => g.re));
   return (value: string) => {
-    if (globs.length === 0) return null;
+    if (!any) return null;
     let v = value.trim();
     if (kind === 'path') v = v.replace(/\\/g, '/');
     if (kind === 'host') v = v.replace(/\.$/, '');
-    const s = shortForm(v, kind);
+    const s = anyShort ? shortForm(v, kind) : null;
+    if (!any.test(v) && !(s !== null && anyShort?.test(s))) return null;
     for (const g of globs) {
       if (g.re.test(v) || (g.short && s !== null && g.re.test(s))) return g.rule;
     }

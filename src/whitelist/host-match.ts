@@ -52,7 +52,7 @@ export function hostMatcher(entries: string[], listName: string): (value: string
  */
 export function domainMatcher(entries: string[], listName: string): (value: string) => string | null {
   const exact = new Map<string, string>();
-  const suffixes: { suffix: string; rule: string }[] = [];
+  const suffixes = new Map<string, string>();
   entries.forEach((entry, i) => {
     const e = normaliseHost(entry);
     const wildcard = e.startsWith('*.');
@@ -62,15 +62,20 @@ export function domainMatcher(entries: string[], listName: string): (value: stri
     if (!isHostName(base)) throw invalidEntry(listName, i, entry, 'not a domain name');
     if (isPublicSuffix(base)) throw invalidEntry(listName, i, entry, `"${base}" is a public suffix`);
     const rule = `${listName}: ${entry.trim()}`;
-    if (wildcard) suffixes.push({ suffix: `.${base}`, rule });
-    else if (!exact.has(base)) exact.set(base, rule);
+    if (wildcard) {
+      if (!suffixes.has(base)) suffixes.set(base, rule);
+    } else if (!exact.has(base)) exact.set(base, rule);
   });
   return (value: string) => {
-    if (exact.size === 0 && suffixes.length === 0) return null;
+    if (exact.size === 0 && suffixes.size === 0) return null;
     const v = normaliseHost(value);
     const hit = exact.get(v);
     if (hit) return hit;
-    for (const s of suffixes) if (v.endsWith(s.suffix)) return s.rule;
+    // Every parent of the name, nearest first: a.b.corp.local → b.corp.local, corp.local, local.
+    for (let dot = v.indexOf('.'); dot >= 0; dot = v.indexOf('.', dot + 1)) {
+      const rule = suffixes.get(v.slice(dot + 1));
+      if (rule) return rule;
+    }
     return null;
   };
 }

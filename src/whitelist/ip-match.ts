@@ -18,11 +18,34 @@ interface IpRange {
  */
 export function parseIp(text: string): Addr | null {
   const t = text.trim().replace(/^\[(.*)\]$/, '$1');
-  if (ipaddr.IPv4.isValidFourPartDecimal(t)) return ipaddr.IPv4.parse(t);
+  const v4 = v4Bytes(t);
+  if (v4) return new ipaddr.IPv4(v4);
+  // ipaddr.js validates by throwing and catching internally: only hand it text that can be IPv6.
   if (!t.includes(':') || !ipaddr.IPv6.isValid(t)) return null;
   const v6 = ipaddr.IPv6.parse(t);
   return v6.isIPv4MappedAddress() ? v6.toIPv4Address() : v6;
 }
+
+const V4 = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})$/;
+
+/**
+ * The address as bytes (4 for IPv4, incl. mapped IPv6; 16 for IPv6), or null. IPv4 takes a fast path without
+ * ipaddr.js objects: it is the common value in SEPM mails and this runs per artifact.
+ */
+export function ipBytes(text: string): number[] | null {
+  const t = text.trim();
+  return V4.test(t) ? v4Bytes(t) : (parseIp(t)?.toByteArray() ?? null);
+}
+
+function v4Bytes(t: string): number[] | null {
+  const m = V4.exec(t);
+  if (!m) return null;
+  const bytes = [Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4])];
+  return bytes.every((b) => b <= 255) ? bytes : null;
+}
+
+const toUint32 = (b: number[]): number =>
+  (((b[0] as number) << 24) | ((b[1] as number) << 16) | ((b[2] as number) << 8) | (b[3] as number)) >>> 0;
 
 function compareBytes(a: number[], b: number[]): number {
   for (let i = 0; i < a.length; i++) {
@@ -54,7 +77,8 @@ function parseCidr(entry: string): Compiled | string {
   const raw = (m[1] as string).trim();
   let bits = Number(m[2]);
   let addr: Addr;
-  if (ipaddr.IPv4.isValidFourPartDecimal(raw)) addr = ipaddr.IPv4.parse(raw);
+  const v4raw = v4Bytes(raw);
+  if (v4raw) addr = new ipaddr.IPv4(v4raw);
   else if (raw.includes(':') && ipaddr.IPv6.isValid(raw)) addr = ipaddr.IPv6.parse(raw);
   else return `${JSON.stringify(raw)} is not an IP address`;
   if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress()) {
@@ -105,15 +129,19 @@ export function ipMatcher(entries: string[], listName: string): (value: string) 
     if (typeof r === 'string') throw invalidEntry(listName, i, entry, r);
     return { ...r, rule: `${listName}: ${entry.trim()}` };
   });
+  // IPv4 ranges as unsigned 32-bit integers: one comparison pair per entry instead of byte loops.
+  const v4 = ranges.filter((r) => r.v4).map((r) => ({ lo: toUint32(r.first), hi: toUint32(r.last), rule: r.rule }));
+  const v6 = ranges.filter((r) => !r.v4);
   return (value: string) => {
     if (ranges.length === 0) return null;
-    const addr = parseIp(value);
-    if (!addr) return null;
-    const v4 = addr.kind() === 'ipv4';
-    const bytes = addr.toByteArray();
-    for (const r of ranges) {
-      if (r.v4 === v4 && compareBytes(bytes, r.first) >= 0 && compareBytes(bytes, r.last) <= 0) return r.rule;
+    const bytes = ipBytes(value);
+    if (!bytes) return null;
+    if (bytes.length === 4) {
+      const n = toUint32(bytes);
+      for (const r of v4) if (n >= r.lo && n <= r.hi) return r.rule;
+      return null;
     }
+    for (const r of v6) if (compareBytes(bytes, r.first) >= 0 && compareBytes(bytes, r.last) <= 0) return r.rule;
     return null;
   };
 }
