@@ -1,6 +1,8 @@
+import { rmSync } from 'node:fs';
 import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttps } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { dirname } from 'node:path';
 import { SimAuth, sessionBody } from './auth.ts';
 import {
   attachmentContents,
@@ -240,10 +242,12 @@ export async function startSoarSim(options: SoarSimOptions = {}): Promise<SoarSi
     faults,
     state,
     expireSessions: () => auth.expireSessions(),
-    stop: () =>
-      new Promise<void>((resolve) => {
+    stop: async () => {
+      await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+      if (tls) rmSync(dirname(tls.caFile), { recursive: true, force: true });
+    },
   };
 }

@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSoarSim, type SoarSim, type SoarSimOptions } from '../../sim/soar/index.ts';
@@ -252,5 +254,37 @@ describe('IBM SOAR adapter setup', () => {
     const noCa = await failure(createIbmSoarClient(cfgFor(sim, { caBundle: undefined }), logger));
     expect(noCa.code).toBe(ErrorCodes.SOAR_TLS);
     expect(noCa.retryable).toBe(false);
+  });
+
+  it('goes through an HTTP CONNECT proxy, still verifying the server certificate', async () => {
+    const sim = await start();
+    const tunnels: string[] = [];
+    const proxy: Server = createServer((_req, res) => res.writeHead(405).end());
+    proxy.on('connect', (req, socket, head) => {
+      tunnels.push(String(req.url));
+      const [host, port] = String(req.url).split(':');
+      const upstream = connect(Number(port), host === 'localhost' ? '127.0.0.1' : String(host), () => {
+        socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.write(head);
+        upstream.pipe(socket);
+        socket.pipe(upstream);
+      });
+      upstream.on('error', () => socket.destroy());
+      socket.on('error', () => upstream.destroy());
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
+    const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    try {
+      const client = await createIbmSoarClient(cfgFor(sim, { proxy: proxyUrl }), logger);
+      await client.ping();
+      await client.close();
+      expect(tunnels.length).toBeGreaterThanOrEqual(1);
+      expect(tunnels[0]).toBe(new URL(sim.url).host);
+      const err = await failure(createIbmSoarClient(cfgFor(sim, { proxy: proxyUrl, caBundle: undefined }), logger));
+      expect(err.code).toBe(ErrorCodes.SOAR_TLS);
+    } finally {
+      proxy.closeAllConnections();
+      await new Promise<void>((r) => proxy.close(() => r()));
+    }
   });
 });
