@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import { AppError, ErrorCodes } from '../shared/errors.ts';
 import { migrate } from './embedded-schema.ts';
 
@@ -40,4 +40,15 @@ export function storeCall<T>(fn: () => T): T {
       cause: err,
     });
   }
+}
+
+const statements = new WeakMap<Database, Map<string, Statement>>();
+
+/** Prepared statement for `text`, compiled once per connection (compiling costs more than running most of them). */
+export function sql(db: Database, text: string): Statement {
+  let cache = statements.get(db);
+  if (!cache) statements.set(db, (cache = new Map()));
+  let stmt = cache.get(text);
+  if (!stmt) cache.set(text, (stmt = db.prepare(text)));
+  return stmt;
 }

@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { sql } from './embedded-db.ts';
 import {
   toArtifact,
   toAttachmentInfo,
@@ -67,47 +68,50 @@ export function searchIncidents(db: Database, q: IncidentSearch): IncidentSearch
     params.push(q.severity);
   }
   if (q.computer) {
-    where.push(`lower(COALESCE(json_extract(properties, '$.sepm_computer'), '')) LIKE ? ESCAPE '\\'`);
+    where.push(`computer_folded LIKE ? ESCAPE '\\'`);
     params.push(likePattern(q.computer));
   }
   if (q.risk) {
-    where.push(`lower(COALESCE(json_extract(properties, '$.sepm_risk_name'), '')) LIKE ? ESCAPE '\\'`);
+    where.push(`risk_folded LIKE ? ESCAPE '\\'`);
     params.push(likePattern(q.risk));
   }
   const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
   const limit = Math.min(Math.max(Math.trunc(q.limit ?? 100), 0), MAX_LIMIT);
   const offset = Math.max(Math.trunc(q.offset ?? 0), 0);
-  const total = (db.prepare(`SELECT COUNT(*) AS n FROM incidents ${clause}`).get(...params) as { n: number }).n;
-  const rows = db
-    .prepare(`SELECT * FROM incidents ${clause} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`)
-    .all(...params, limit, offset) as IncidentRow[];
+  const total = (sql(db, `SELECT COUNT(*) AS n FROM incidents ${clause}`).get(...params) as { n: number }).n;
+  const rows = sql(db, `SELECT * FROM incidents ${clause} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`).all(
+    ...params,
+    limit,
+    offset,
+  ) as IncidentRow[];
   return { total, incidents: rows.map(toIncident) };
 }
 
 export function incidentDetail(db: Database, incident: Incident): IncidentDetail {
   const id = incident.id;
   const artifacts = (
-    db
-      .prepare('SELECT id, type, value, description FROM artifacts WHERE incident_id = ? ORDER BY id')
-      .all(id) as ArtifactRow[]
+    sql(db, 'SELECT id, type, value, description FROM artifacts WHERE incident_id = ? ORDER BY id').all(
+      id,
+    ) as ArtifactRow[]
   ).map(toArtifact);
   const notes = (
-    db.prepare('SELECT id, text, created_at FROM notes WHERE incident_id = ? ORDER BY id').all(id) as NoteRow[]
+    sql(db, 'SELECT id, text, created_at FROM notes WHERE incident_id = ? ORDER BY id').all(id) as NoteRow[]
   ).map(toNote);
   const tables: Record<string, TableRow[]> = {};
-  const rows = db
-    .prepare('SELECT id, table_name, cells FROM table_rows WHERE incident_id = ? ORDER BY table_name, id')
-    .all(id) as TableRowRow[];
+  const rows = sql(
+    db,
+    'SELECT id, table_name, cells FROM table_rows WHERE incident_id = ? ORDER BY table_name, id',
+  ).all(id) as TableRowRow[];
   for (const row of rows) (tables[row.table_name] ??= []).push(toTableRow(row));
   const attachments = (
-    db
-      .prepare('SELECT id, name, content_type, size, created_at FROM attachments WHERE incident_id = ? ORDER BY id')
-      .all(id) as AttachmentRow[]
+    sql(db, 'SELECT id, name, content_type, size, created_at FROM attachments WHERE incident_id = ? ORDER BY id').all(
+      id,
+    ) as AttachmentRow[]
   ).map(toAttachmentInfo);
   const messages = (
-    db
-      .prepare('SELECT message_id, outcome, applied_at FROM incident_messages WHERE incident_id = ? ORDER BY id')
-      .all(id) as { message_id: string; outcome: string; applied_at: number }[]
+    sql(db, 'SELECT message_id, outcome, applied_at FROM incident_messages WHERE incident_id = ? ORDER BY id').all(
+      id,
+    ) as { message_id: string; outcome: string; applied_at: number }[]
   ).map((m) => ({ messageId: m.message_id, outcome: m.outcome, appliedAt: m.applied_at }));
   return { incident, artifacts, notes, tables, attachments, messages };
 }

@@ -4,7 +4,14 @@ import type { Database } from 'better-sqlite3';
  * Numbered schema steps of the embedded incident store. Append new steps; never edit or renumber an applied one
  * (an existing database only runs the steps above its recorded version).
  */
-export const MIGRATIONS: readonly { version: number; sql: string }[] = [
+export interface Migration {
+  version: number;
+  sql: string;
+  /** Data step after the DDL (same transaction), for what SQL alone cannot do well. */
+  backfill?: (db: Database) => void;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     sql: `
@@ -82,7 +89,31 @@ export const MIGRATIONS: readonly { version: number; sql: string }[] = [
       CREATE INDEX attachments_by_incident ON attachments (incident_id, id);
     `,
   },
+  {
+    // Review-UI search: computer and risk folded into narrow columns, and one covering index in list order, so a
+    // filtered page (and its COUNT) scans the index instead of parsing every row's properties JSON.
+    version: 2,
+    sql: `
+      ALTER TABLE incidents ADD COLUMN computer_folded TEXT NOT NULL DEFAULT '';
+      ALTER TABLE incidents ADD COLUMN risk_folded TEXT NOT NULL DEFAULT '';
+      CREATE INDEX incidents_search ON incidents
+        (created_at DESC, id DESC, state, severity, computer_folded, risk_folded);
+    `,
+    backfill: (db) => {
+      const update = db.prepare('UPDATE incidents SET computer_folded = ?, risk_folded = ? WHERE id = ?');
+      const rows = db.prepare('SELECT id, properties FROM incidents').all() as { id: number; properties: string }[];
+      for (const row of rows) {
+        const p = JSON.parse(row.properties) as Record<string, unknown>;
+        update.run(foldSearch(p.sepm_computer), foldSearch(p.sepm_risk_name), row.id);
+      }
+    },
+  },
 ];
+
+/** Search form of a property: text, lower-cased with Unicode rules (SQLite's lower() folds ASCII only). */
+export function foldSearch(value: unknown): string {
+  return typeof value === 'string' ? value.trim().toLowerCase() : '';
+}
 
 /**
  * Brings the schema up to the newest version. Runs inside BEGIN IMMEDIATE so two processes opening a fresh file
@@ -96,6 +127,7 @@ export function migrate(db: Database, now: number = Date.now()): number {
     for (const step of MIGRATIONS) {
       if (step.version <= current) continue;
       db.exec(step.sql);
+      step.backfill?.(db);
       db.prepare('INSERT INTO migrations (version, applied_at) VALUES (?, ?)').run(step.version, now);
       current = step.version;
     }

@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import type { Artifact } from '../parsers/types.ts';
-import { openDatabase, run, storeCall } from './embedded-db.ts';
+import { openDatabase, run, sql, storeCall } from './embedded-db.ts';
+import { foldSearch } from './embedded-schema.ts';
 import { incidentDetail, searchIncidents, type IncidentDetail, type IncidentSearch } from './embedded-queries.ts';
 import {
   foldArtifactValue,
@@ -82,9 +83,10 @@ class SqliteIncidentStore implements EmbeddedStore {
   private findOrCreateTx(input: NewIncident, options: FindOrCreateOptions, now: number): FindOrCreateResult {
     const mid = options.sourceMessageId;
     if (mid) {
-      const seen = this.db
-        .prepare('SELECT incident_id FROM incident_messages WHERE message_id = ? AND dedup_key = ?')
-        .get(mid, input.dedupKey) as { incident_id: number } | undefined;
+      const seen = sql(this.db, 'SELECT incident_id FROM incident_messages WHERE message_id = ? AND dedup_key = ?').get(
+        mid,
+        input.dedupKey,
+      ) as { incident_id: number } | undefined;
       if (seen) return { incident: this.incident(seen.incident_id), outcome: 'duplicate', addedArtifacts: [] };
     }
     const open = options.mergeWindowMs > 0 ? this.openWithin(input.dedupKey, now - options.mergeWindowMs) : undefined;
@@ -92,63 +94,62 @@ class SqliteIncidentStore implements EmbeddedStore {
     const id = open ? this.mergeInto(open, input, mid, now) : this.insertIncident(input, now);
     const addedArtifacts = this.insertArtifacts(id, input.artifacts, now);
     if (mid) {
-      this.db
-        .prepare(
-          'INSERT INTO incident_messages (incident_id, message_id, dedup_key, outcome, applied_at) VALUES (?, ?, ?, ?, ?)',
-        )
-        .run(id, mid, input.dedupKey, outcome, now);
+      sql(
+        this.db,
+        'INSERT INTO incident_messages (incident_id, message_id, dedup_key, outcome, applied_at) VALUES (?, ?, ?, ?, ?)',
+      ).run(id, mid, input.dedupKey, outcome, now);
     }
     return { incident: this.incident(id), outcome, addedArtifacts };
   }
 
   /** The open incident with this key last seen at or after `since` (a window of 0 turns merging off). */
   private openWithin(dedupKey: string, since: number): IncidentRow | undefined {
-    return this.db
-      .prepare(
-        `SELECT * FROM incidents WHERE dedup_key = ? AND state = 'open' AND last_seen >= ?
+    return sql(
+      this.db,
+      `SELECT * FROM incidents WHERE dedup_key = ? AND state = 'open' AND last_seen >= ?
          ORDER BY last_seen DESC, id DESC LIMIT 1`,
-      )
-      .get(dedupKey, since) as IncidentRow | undefined;
+    ).get(dedupKey, since) as IncidentRow | undefined;
   }
 
   private insertIncident(input: NewIncident, now: number): number {
-    const info = this.db
-      .prepare(
-        `INSERT INTO incidents (dedup_key, name, description, description_format, state, severity, incident_types,
-           discovered_date, created_at, updated_at, last_seen, occurrences, properties)
-         VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, 1, ?)`,
-      )
-      .run(
-        input.dedupKey,
-        input.name,
-        input.description,
-        input.descriptionFormat,
-        input.severity,
-        JSON.stringify(input.incidentTypes),
-        input.discoveredDate,
-        now,
-        now,
-        now,
-        JSON.stringify(input.properties),
-      );
+    const info = sql(
+      this.db,
+      `INSERT INTO incidents (dedup_key, name, description, description_format, state, severity, incident_types,
+           discovered_date, created_at, updated_at, last_seen, occurrences, properties, computer_folded, risk_folded)
+         VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)`,
+    ).run(
+      input.dedupKey,
+      input.name,
+      input.description,
+      input.descriptionFormat,
+      input.severity,
+      JSON.stringify(input.incidentTypes),
+      input.discoveredDate,
+      now,
+      now,
+      now,
+      JSON.stringify(input.properties),
+      foldSearch(input.properties.sepm_computer),
+      foldSearch(input.properties.sepm_risk_name),
+    );
     return Number(info.lastInsertRowid);
   }
 
   /** A repeat: count it, slide the window, keep the worse severity, and leave a note saying what came in. */
   private mergeInto(row: IncidentRow, input: NewIncident, mid: string | undefined, now: number): number {
     const occurrence = row.occurrences + 1;
-    this.db
-      .prepare(
-        `UPDATE incidents SET occurrences = ?, last_seen = MAX(last_seen, ?), updated_at = ?, severity = ?
+    sql(
+      this.db,
+      `UPDATE incidents SET occurrences = ?, last_seen = MAX(last_seen, ?), updated_at = ?, severity = ?
          WHERE id = ?`,
-      )
-      .run(occurrence, now, now, maxSeverity(row.severity, input.severity), row.id);
+    ).run(occurrence, now, now, maxSeverity(row.severity, input.severity), row.id);
     this.insertNote(row.id, occurrenceNote(occurrence, input, mid, now), now);
     return row.id;
   }
 
   private insertArtifacts(incidentId: number, artifacts: readonly Artifact[], now: number): StoredArtifact[] {
-    const insert = this.db.prepare(
+    const insert = sql(
+      this.db,
       `INSERT INTO artifacts (incident_id, type, value, value_folded, description, created_at)
        VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (incident_id, type, value_folded) DO NOTHING`,
     );
@@ -164,14 +165,16 @@ class SqliteIncidentStore implements EmbeddedStore {
   }
 
   private insertNote(incidentId: number, text: string, now: number): Note {
-    const info = this.db
-      .prepare('INSERT INTO notes (incident_id, text, created_at) VALUES (?, ?, ?)')
-      .run(incidentId, text, now);
+    const info = sql(this.db, 'INSERT INTO notes (incident_id, text, created_at) VALUES (?, ?, ?)').run(
+      incidentId,
+      text,
+      now,
+    );
     return { id: Number(info.lastInsertRowid), text, createdAt: now };
   }
 
   private incident(id: number): Incident {
-    const row = this.db.prepare('SELECT * FROM incidents WHERE id = ?').get(id) as IncidentRow | undefined;
+    const row = sql(this.db, 'SELECT * FROM incidents WHERE id = ?').get(id) as IncidentRow | undefined;
     if (!row) throw notFound('incident', id);
     return toIncident(row);
   }
@@ -195,11 +198,10 @@ class SqliteIncidentStore implements EmbeddedStore {
   closeIncident(id: number, resolution: string, summary: string): Promise<Incident> {
     return this.write(() => {
       requireIncident(this.db, id);
-      this.db
-        .prepare(
-          `UPDATE incidents SET state = 'closed', resolution = ?, resolution_summary = ?, updated_at = ? WHERE id = ?`,
-        )
-        .run(resolution, summary, Date.now(), id);
+      sql(
+        this.db,
+        `UPDATE incidents SET state = 'closed', resolution = ?, resolution_summary = ?, updated_at = ? WHERE id = ?`,
+      ).run(resolution, summary, Date.now(), id);
       return this.incident(id);
     });
   }
@@ -214,9 +216,10 @@ class SqliteIncidentStore implements EmbeddedStore {
   listArtifacts(incidentId: number): Promise<StoredArtifact[]> {
     return run(() => {
       requireIncident(this.db, incidentId);
-      const rows = this.db
-        .prepare('SELECT id, type, value, description FROM artifacts WHERE incident_id = ? ORDER BY id')
-        .all(incidentId) as ArtifactRow[];
+      const rows = sql(
+        this.db,
+        'SELECT id, type, value, description FROM artifacts WHERE incident_id = ? ORDER BY id',
+      ).all(incidentId) as ArtifactRow[];
       return rows.map(toArtifact);
     });
   }
@@ -231,9 +234,9 @@ class SqliteIncidentStore implements EmbeddedStore {
   listNotes(incidentId: number): Promise<Note[]> {
     return run(() => {
       requireIncident(this.db, incidentId);
-      const rows = this.db
-        .prepare('SELECT id, text, created_at FROM notes WHERE incident_id = ? ORDER BY id')
-        .all(incidentId) as NoteRow[];
+      const rows = sql(this.db, 'SELECT id, text, created_at FROM notes WHERE incident_id = ? ORDER BY id').all(
+        incidentId,
+      ) as NoteRow[];
       return rows.map(toNote);
     });
   }
@@ -279,7 +282,7 @@ class SqliteIncidentStore implements EmbeddedStore {
 
   ping(): Promise<void> {
     return run(() => {
-      this.db.prepare('SELECT 1').get();
+      sql(this.db, 'SELECT 1').get();
     });
   }
 

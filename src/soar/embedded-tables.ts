@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { sql } from './embedded-db.ts';
 import { AppError, ErrorCodes } from '../shared/errors.ts';
 import {
   assertCells,
@@ -17,7 +18,7 @@ import type { AttachmentInfo, CellValue, TableRow } from './port.ts';
  */
 
 export function requireIncident(db: Database, id: number): void {
-  if (!db.prepare('SELECT 1 FROM incidents WHERE id = ?').get(id)) throw notFound('incident', id);
+  if (!sql(db, 'SELECT 1 FROM incidents WHERE id = ?').get(id)) throw notFound('incident', id);
 }
 
 export function insertTableRow(
@@ -30,9 +31,10 @@ export function insertTableRow(
   assertCells(cells);
   requireIncident(db, incidentId);
   const now = Date.now();
-  const info = db
-    .prepare('INSERT INTO table_rows (incident_id, table_name, cells, created_at, updated_at) VALUES (?, ?, ?, ?, ?)')
-    .run(incidentId, table, JSON.stringify(cells), now, now);
+  const info = sql(
+    db,
+    'INSERT INTO table_rows (incident_id, table_name, cells, created_at, updated_at) VALUES (?, ?, ?, ?, ?)',
+  ).run(incidentId, table, JSON.stringify(cells), now, now);
   return { id: Number(info.lastInsertRowid), cells: { ...cells } };
 }
 
@@ -48,7 +50,7 @@ export function mergeTableRow(
   assertCells(cells);
   const row = findTableRow(db, incidentId, table, rowId);
   const merged = { ...toTableRow(row).cells, ...cells };
-  db.prepare('UPDATE table_rows SET cells = ?, updated_at = ? WHERE id = ?').run(
+  sql(db, 'UPDATE table_rows SET cells = ?, updated_at = ? WHERE id = ?').run(
     JSON.stringify(merged),
     Date.now(),
     rowId,
@@ -59,23 +61,25 @@ export function mergeTableRow(
 export function selectTableRows(db: Database, incidentId: number, table: string): TableRow[] {
   assertKnownTable(table);
   requireIncident(db, incidentId);
-  const rows = db
-    .prepare('SELECT id, table_name, cells FROM table_rows WHERE incident_id = ? AND table_name = ? ORDER BY id')
-    .all(incidentId, table) as TableRowRow[];
+  const rows = sql(
+    db,
+    'SELECT id, table_name, cells FROM table_rows WHERE incident_id = ? AND table_name = ? ORDER BY id',
+  ).all(incidentId, table) as TableRowRow[];
   return rows.map(toTableRow);
 }
 
 export function removeTableRow(db: Database, incidentId: number, table: string, rowId: number): void {
   assertKnownTable(table);
   findTableRow(db, incidentId, table, rowId);
-  db.prepare('DELETE FROM table_rows WHERE id = ?').run(rowId);
+  sql(db, 'DELETE FROM table_rows WHERE id = ?').run(rowId);
 }
 
 function findTableRow(db: Database, incidentId: number, table: string, rowId: number): TableRowRow {
   requireIncident(db, incidentId);
-  const row = db
-    .prepare('SELECT id, table_name, cells FROM table_rows WHERE id = ? AND incident_id = ? AND table_name = ?')
-    .get(rowId, incidentId, table) as TableRowRow | undefined;
+  const row = sql(
+    db,
+    'SELECT id, table_name, cells FROM table_rows WHERE id = ? AND incident_id = ? AND table_name = ?',
+  ).get(rowId, incidentId, table) as TableRowRow | undefined;
   if (!row) throw notFound(`${table} row`, rowId);
   return row;
 }
@@ -95,19 +99,19 @@ export function insertAttachment(
   requireIncident(db, incidentId);
   const now = Date.now();
   const contentType = file.contentType || 'application/octet-stream';
-  const info = db
-    .prepare(
-      'INSERT INTO attachments (incident_id, name, content_type, size, data, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-    )
-    .run(incidentId, file.name, contentType, file.data.length, file.data, now);
+  const info = sql(
+    db,
+    'INSERT INTO attachments (incident_id, name, content_type, size, data, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+  ).run(incidentId, file.name, contentType, file.data.length, file.data, now);
   return { id: Number(info.lastInsertRowid), name: file.name, contentType, size: file.data.length, createdAt: now };
 }
 
 export function selectAttachments(db: Database, incidentId: number): AttachmentInfo[] {
   requireIncident(db, incidentId);
-  const rows = db
-    .prepare('SELECT id, name, content_type, size, created_at FROM attachments WHERE incident_id = ? ORDER BY id')
-    .all(incidentId) as AttachmentRow[];
+  const rows = sql(
+    db,
+    'SELECT id, name, content_type, size, created_at FROM attachments WHERE incident_id = ? ORDER BY id',
+  ).all(incidentId) as AttachmentRow[];
   return rows.map(toAttachmentInfo);
 }
 
@@ -117,9 +121,10 @@ export function selectAttachment(
   attachmentId: number,
 ): { info: AttachmentInfo; data: Buffer } {
   requireIncident(db, incidentId);
-  const row = db
-    .prepare('SELECT id, name, content_type, size, created_at, data FROM attachments WHERE id = ? AND incident_id = ?')
-    .get(attachmentId, incidentId) as (AttachmentRow & { data: Buffer }) | undefined;
+  const row = sql(
+    db,
+    'SELECT id, name, content_type, size, created_at, data FROM attachments WHERE id = ? AND incident_id = ?',
+  ).get(attachmentId, incidentId) as (AttachmentRow & { data: Buffer }) | undefined;
   if (!row) throw notFound('attachment', attachmentId);
   return { info: toAttachmentInfo(row), data: row.data };
 }

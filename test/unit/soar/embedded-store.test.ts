@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ArtifactTypes } from '../../../src/parsers/types.ts';
 import { AppError, ErrorCodes } from '../../../src/shared/errors.ts';
 import { openEmbeddedStore } from '../../../src/soar/embedded-store.ts';
-import { SCHEMA_VERSION } from '../../../src/soar/embedded-schema.ts';
+import { MIGRATIONS, SCHEMA_VERSION } from '../../../src/soar/embedded-schema.ts';
 import { SepTables } from '../../../src/soar/port.ts';
 import { sampleIncident, soarContractSuite } from '../../helpers/soar-contract.ts';
 
@@ -33,9 +33,31 @@ describe('embedded store specifics', () => {
     await again.close();
     const raw = new BetterSqlite3(path, { readonly: true });
     const versions = raw.prepare('SELECT version FROM migrations ORDER BY version').all() as { version: number }[];
-    expect(versions.map((v) => v.version)).toEqual([SCHEMA_VERSION]);
+    expect(versions.map((v) => v.version)).toEqual(MIGRATIONS.map((m) => m.version));
+    expect(versions.at(-1)?.version).toBe(SCHEMA_VERSION);
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
     raw.close();
+  });
+
+  it('upgrades a version-1 database in place, backfilling the search columns', async () => {
+    const path = tempDb('upgrade');
+    const raw = new BetterSqlite3(path);
+    raw.exec('CREATE TABLE migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
+    raw.exec(MIGRATIONS[0]!.sql);
+    raw.prepare('INSERT INTO migrations VALUES (1, 0)').run();
+    raw
+      .prepare(
+        `INSERT INTO incidents (dedup_key, name, description, severity, discovered_date, created_at, updated_at,
+           last_seen, properties) VALUES ('k', 'old incident', '', 'Low', 0, 0, 0, 0, ?)`,
+      )
+      .run(JSON.stringify({ sepm_computer: 'ÉCRAN-01', sepm_risk_name: 'W32.Old' }));
+    raw.close();
+    const store = openEmbeddedStore(path);
+    const found = await store.searchIncidents({ computer: 'écran', risk: 'w32.OLD' });
+    expect(found.incidents.map((i) => i.name)).toEqual(['old incident']);
+    const merged = await store.findOrCreateIncident(sampleIncident({ dedupKey: 'k' }), { mergeWindowMs: HOUR, now: 1 });
+    expect(merged.outcome).toBe('merged');
+    await store.close();
   });
 
   it('keeps the worse severity when a repeat is more serious', async () => {
