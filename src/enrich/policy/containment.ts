@@ -1,6 +1,6 @@
 import type { PolicyConfig } from '../../config/schema.ts';
 import { AppError, ErrorCodes, isAppError } from '../../shared/errors.ts';
-import { globMatcher, ipMatcher } from '../../whitelist/index.ts';
+import { globMatcher, ipMatcher, parseIp, plainGlobToRegExp } from '../../whitelist/index.ts';
 
 /**
  * Containment policy (pure). Nothing destructive runs automatically unless the action is enabled, the source
@@ -45,6 +45,26 @@ interface CompiledProtection {
 const cache = new WeakMap<PolicyConfig['protected'], CompiledProtection>();
 
 /**
+ * Host globs as in the whitelist's `host` mode, widened the safe way for protection: a short computer name
+ * (`SEPM01`, as SEPM usually reports it) is also protected by an FQDN entry whose first label matches it
+ * (`sepm01.corp.local`). Refusing one action too many is cheaper than quarantining a domain controller.
+ */
+function protectedHostMatcher(entries: string[]): Matcher {
+  const full = globMatcher(entries, 'policy.protected.hosts', 'host');
+  const firstLabels = entries
+    .filter((e) => e.trim().includes('.'))
+    .map((e) => ({
+      re: plainGlobToRegExp(e.trim().split('.')[0] as string),
+      rule: `policy.protected.hosts: ${e.trim()}`,
+    }));
+  return (value: string) => {
+    const hit = full(value);
+    if (hit || value.includes('.')) return hit;
+    return firstLabels.find((f) => f.re.test(value.trim()))?.rule ?? null;
+  };
+}
+
+/**
  * Validates and compiles the protected lists (hosts: case-insensitive globs, also tried on the short name of an
  * FQDN; groups: path globs on the full group path, `\` and `/` alike, `**` for subgroups; ips: addresses, CIDRs,
  * a-b ranges). Throws AppError CONFIG_INVALID naming the bad entry, e.g. `policy.protected.ips[1] "10.0.0/8"`.
@@ -54,7 +74,7 @@ export function compileProtection(p: PolicyConfig['protected']): CompiledProtect
   if (hit) return hit;
   try {
     const compiled = {
-      hosts: globMatcher(p.hosts, 'policy.protected.hosts', 'host'),
+      hosts: protectedHostMatcher(p.hosts),
       groups: globMatcher(p.groups, 'policy.protected.groups', 'path'),
       ips: ipMatcher(p.ips, 'policy.protected.ips'),
     };
@@ -94,7 +114,8 @@ function automaticRefusals(req: ContainmentRequest, policy: PolicyConfig): strin
   if (req.senderVerdict !== 'trusted') {
     refusals.push(`the source mail's sender verdict is ${req.senderVerdict ?? 'unknown'}, not trusted`);
   }
-  if (ENDPOINT_ACTIONS.includes(req.action) && !req.target.computer && !req.target.ip) {
+  const ipOk = req.target.ip !== undefined && parseIp(req.target.ip) !== null;
+  if (ENDPOINT_ACTIONS.includes(req.action) && !req.target.computer?.trim() && !ipOk) {
     refusals.push('the target names no computer or IP, so it cannot be checked against the protected lists');
   }
   return refusals;

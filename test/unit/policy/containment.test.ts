@@ -70,6 +70,9 @@ describe('evaluateContainment — automatic requests', () => {
       'the target names no computer or IP, so it cannot be checked against the protected lists',
     );
     expect(evaluateContainment(req({ action: 'blacklist', target: {} }), autoAll).allowed).toBe(true);
+    // An IP that is no address cannot be checked either.
+    expect(evaluateContainment(req({ target: { ip: 'unknown' } }), autoAll).allowed).toBe(false);
+    expect(evaluateContainment(req({ target: { ip: '10.20.1.4' } }), autoAll).allowed).toBe(true);
   });
 
   it('lists every refusal reason at once', () => {
@@ -91,6 +94,7 @@ describe('protected targets', () => {
     [{ computer: 'DC01' }, 'policy.protected.hosts: DC*'],
     [{ computer: 'dc02.corp.local' }, 'policy.protected.hosts: DC*'],
     [{ computer: 'SEPM01.CORP.LOCAL' }, 'policy.protected.hosts: sepm01.corp.local'],
+    [{ computer: 'SEPM01' }, 'policy.protected.hosts: sepm01.corp.local'],
     [{ ip: '10.10.200.1' }, 'policy.protected.ips: 10.10.0.0/16'],
     [{ ip: '::ffff:10.10.0.1' }, 'policy.protected.ips: 10.10.0.0/16'],
     [{ ip: '192.0.2.7' }, 'policy.protected.ips: 192.0.2.5-192.0.2.9'],
@@ -109,7 +113,7 @@ describe('protected targets', () => {
 
   it.each([
     [{ computer: 'WS-DC01' }],
-    [{ computer: 'sepm01' }],
+    [{ computer: 'sepm01.other.local' }],
     [{ ip: '10.11.0.1' }],
     [{ ip: '192.0.2.10' }],
     [{ group: 'My Company\\VIP\\Assistants' }],

@@ -17,7 +17,11 @@ describe('parseIp', () => {
     expect(parseIp('[2001:db8::1]')?.toString()).toBe('2001:db8::1');
   });
   it('rejects non-standard IPv4 forms and non-addresses', () => {
-    for (const v of ['10.1', '0x0a.0.0.1', '10.0.0.256', 'host', '', '1.2.3.4.5']) expect(parseIp(v)).toBeNull();
+    for (const v of ['10.1', '0x0a.0.0.1', '010.0.0.1', '10.0.0.256', 'host', '', '1.2.3.4.5', '1.2.3.4x']) {
+      expect(parseIp(v)).toBeNull();
+    }
+    expect(parseIp(' 10.0.0.1 ')?.toString()).toBe('10.0.0.1');
+    expect(parseIp('fe80::1%eth0')?.kind()).toBe('ipv6');
   });
 });
 
