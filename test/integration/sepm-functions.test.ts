@@ -103,6 +103,20 @@ describe('commands', () => {
     expect(sim.state.computers.find((x) => x.uniqueId === c.uniqueId)!.quarantineStatus).not.toBe(1);
   });
 
+  it('comma-joined ID lists (idListStyle comma) reach every endpoint', async () => {
+    const commaCfg = { ...cfg, idListStyle: 'comma' as const };
+    const commaClient = createSepmClient(commaCfg);
+    try {
+      const f = createSepFunctions(commaClient, commaCfg);
+      const ids = [online(10).uniqueId, online(11).uniqueId];
+      const q = await f.quarantineEndpoints({ computerIds: ids, undo: true });
+      const out = await f.getCommandStatus({ commandId: q.content.commandID_computer!, statusType: 'quarantine' });
+      expect(out.content.status.content.map((e) => e.computerId).sort()).toEqual([...ids].sort());
+    } finally {
+      await commaClient.close();
+    }
+  });
+
   it('EOC scan finds a planted file; matching ids are only the endpoints with matches', async () => {
     const [a, b] = [online(1), online(2)];
     sim.plantFile(a.uniqueId, { path: 'C:\\Users\\x\\evil, copy.exe', sha256: SHA256 });
