@@ -48,14 +48,20 @@ function iso(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-export function entryView(core: SimCore, cmd: SimCommand, e: SimCommandEntry, now: number): Record<string, unknown> {
-  const state = entryState(core, cmd, e, now);
+/** Epoch ms at which the client picked the entry up (SEPM's beginTime), or null while it has not. */
+export function beginTimeMs(core: SimCore, cmd: SimCommand, e: SimCommandEntry, now: number): number | null {
   const step = core.opts.commandStepMs;
   const reached = Math.floor(((e.forcedAt ?? now) - cmd.createdAt) / step);
-  const started = e.computer.onlineStatus === 1 && reached >= 1;
-  const last = e.forcedAt ?? cmd.createdAt + Math.max(1, state) * step;
+  if (e.computer.onlineStatus === 1 && reached >= 1) return cmd.createdAt + step;
+  return entryState(core, cmd, e, now) === 0 ? null : (e.forcedAt ?? cmd.createdAt + step);
+}
+
+export function entryView(core: SimCore, cmd: SimCommand, e: SimCommandEntry, now: number): Record<string, unknown> {
+  const state = entryState(core, cmd, e, now);
+  const begin = beginTimeMs(core, cmd, e, now);
+  const last = e.forcedAt ?? cmd.createdAt + Math.max(1, state) * core.opts.commandStepMs;
   return {
-    beginTime: started ? iso(cmd.createdAt + step) : state === 0 ? null : iso(last),
+    beginTime: begin === null ? null : iso(begin),
     lastUpdateTime: state === 0 ? null : iso(last),
     computerName: e.computer.computerName,
     computerIp: e.computer.ipAddress,
@@ -71,16 +77,30 @@ export function entryView(core: SimCore, cmd: SimCommand, e: SimCommandEntry, no
   };
 }
 
+/** Entries whose completion effect has not been applied yet, per command (keeps settle() cheap). */
+const unsettled = new WeakMap<SimCommand, SimCommandEntry[]>();
+
 /** Applies the completion effects of every entry that has reached state 3 since the last call. */
 export function settle(core: SimCore, now = Date.now()): void {
   for (const cmd of core.state.commands.values()) {
-    if (cmd.entries.every((e) => e.completedApplied || e.forcedStateId !== undefined)) continue;
-    for (const e of cmd.entries) {
+    let open = unsettled.get(cmd);
+    if (!open) {
+      open = cmd.entries.filter((e) => !e.completedApplied);
+      unsettled.set(cmd, open);
+    }
+    // Nothing can complete before three steps have passed.
+    if (open.length === 0 || now < cmd.createdAt + 3 * core.opts.commandStepMs) continue;
+    const still: SimCommandEntry[] = [];
+    for (const e of open) {
       if (e.completedApplied || e.forcedStateId !== undefined) continue;
-      if (entryState(core, cmd, e, now) !== 3) continue;
+      if (entryState(core, cmd, e, now) !== 3) {
+        still.push(e);
+        continue;
+      }
       e.completedApplied = true;
       applyEffect(core, cmd, e);
     }
+    unsettled.set(cmd, still);
   }
 }
 

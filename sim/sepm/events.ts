@@ -86,3 +86,42 @@ export function policySummary(domain: SimDomain, groups: SimGroup[], now: number
     subtype: null,
   }));
 }
+
+/** GET /policies/exceptions/{id}: the default exceptions policy as 14.3 returns it. */
+export function exceptionsPolicy(summaryItem: Record<string, unknown>): Record<string, unknown> {
+  return {
+    configuration: {
+      applications: [],
+      applications_to_monitor: [{ name: 'net.exe', rulestate: { enabled: true } }],
+      blacklistrules: [],
+      certificates: [],
+      directories: [],
+      dns_and_host_applications: [],
+      dns_and_host_blacklistrules: [],
+      extension_list: null,
+      files: [],
+      knownrisks: [],
+      linux: { directories: [], extension_list: null },
+      mac: { files: [] },
+      non_pe_rules: [],
+      tamper_files: [],
+      webdomains: [],
+    },
+    desc: summaryItem.desc,
+    enabled: summaryItem.enabled,
+    lastmodifiedtime: summaryItem.lastmodifiedtime,
+    lockedoptions: {
+      application: true,
+      certificate: true,
+      dnshostfile: true,
+      domain: true,
+      extension: true,
+      file: true,
+      knownrisk: true,
+      securityrisk: false,
+      sonar: true,
+    },
+    name: summaryItem.name,
+    sources: [],
+  };
+}

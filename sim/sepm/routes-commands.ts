@@ -1,10 +1,10 @@
 /** Command-queue routes: eoc, quarantine, files, scans, status, cancel, uploaded file details/content. */
-import { cancelCommand, createCommand, entryView } from './commands.ts';
+import { beginTimeMs, cancelCommand, createCommand, entryView } from './commands.ts';
 import type { SimCore } from './core.ts';
 import { EocParseError, parseEoc } from './eoc.ts';
 import { fileDetails, fileZip } from './file-zip.ts';
 import { intParam, listParam, ok, page, sepmError, type RequestCtx, type Reply, type Route } from './http.ts';
-import type { SimCommandKind, SimComputer } from './types.ts';
+import type { SimCommandEntry, SimCommandKind, SimComputer } from './types.ts';
 
 const V1 = ['v1'] as const;
 
@@ -91,12 +91,13 @@ function status(core: SimCore, ctx: RequestCtx): Reply {
   const dir = (ctx.query.get('order') ?? 'ASC').trim().toUpperCase();
   if (!index || !size || (dir !== 'ASC' && dir !== 'DESC')) return sepmError(400);
   const now = Date.now();
-  const views = cmd.entries.map((e) => entryView(core, cmd, e, now));
-  // Sorted by Begintime: pending entries (null) first, as in the real samples.
-  const key = (v: Record<string, unknown>): string => (typeof v.beginTime === 'string' ? v.beginTime : '');
-  views.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
-  if (dir === 'DESC') views.reverse();
-  return ok(page(views, index, size, { property: 'Begintime', direction: dir }));
+  // Sorted by Begintime, entries not yet started (null) first as in the real samples; views for one page only.
+  const keyed = cmd.entries.map((e) => ({ e, begin: beginTimeMs(core, cmd, e, now) ?? -1 }));
+  const ordered = keyed.sort((a, b) => a.begin - b.begin).map((k) => k.e);
+  if (dir === 'DESC') ordered.reverse();
+  const env = page(ordered, index, size, { property: 'Begintime', direction: dir });
+  env.content = (env.content as SimCommandEntry[]).map((e) => entryView(core, cmd, e, now));
+  return ok(env);
 }
 
 function cancel(core: SimCore, ctx: RequestCtx): Reply {

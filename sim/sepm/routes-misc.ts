@@ -1,6 +1,6 @@
 /** Events and policy routes: critical events (own envelope), acknowledge, policy summary. */
 import type { SimCore } from './core.ts';
-import { policySummary } from './events.ts';
+import { exceptionsPolicy, policySummary } from './events.ts';
 import { boolParam, ok, page, sepmError, type RequestCtx, type Reply, type Route } from './http.ts';
 
 const V1 = ['v1'] as const;
@@ -46,6 +46,14 @@ function summary(core: SimCore, ctx: RequestCtx): Reply {
   return ok(page(items, 1, Math.max(1, items.length), null));
 }
 
+function exceptions(core: SimCore, ctx: RequestCtx): Reply {
+  const id = (ctx.params.id ?? '').toUpperCase();
+  const item = core.state.domains
+    .flatMap((d) => policySummary(d, core.state.groups, core.startedAt))
+    .find((p) => p.id === id && p.policytype === 'exceptions');
+  return item ? ok(exceptionsPolicy(item)) : sepmError(410);
+}
+
 export function miscRoutes(core: SimCore): Route[] {
   return [
     { method: 'GET', pattern: '/events/critical', versions: V1, auth: true, handler: (c) => critical(core, c) },
@@ -58,5 +66,12 @@ export function miscRoutes(core: SimCore): Route[] {
     },
     { method: 'GET', pattern: '/policies/summary', versions: V1, auth: true, handler: (c) => summary(core, c) },
     { method: 'GET', pattern: '/policies/summary/{type}', versions: V1, auth: true, handler: (c) => summary(core, c) },
+    {
+      method: 'GET',
+      pattern: '/policies/exceptions/{id}',
+      versions: V1,
+      auth: true,
+      handler: (c) => exceptions(core, c),
+    },
   ];
 }

@@ -107,6 +107,28 @@ describe('command progression', () => {
   });
 });
 
+describe('group commands and injected states', () => {
+  it('targets every computer of a group subtree and pages the per-computer entries', async () => {
+    const top = sim.state.groups.find((g) => g.parentId === null && g.domainId === sim.state.domains[0]?.id);
+    const expected = sim.state.computers.filter((c) => c.domainId === top?.domainId).length;
+    const r = await api.call('POST', '/command-queue/fullscan', { query: { group_ids: top?.id ?? '' } });
+    const id = (r.json as { commandID_group: string }).commandID_group;
+    const p2 = (await api.call('GET', `/command-queue/${id}`, { query: { pageIndex: '2', pageSize: '5' } })).json;
+    expect(p2).toMatchObject({ number: 1, size: 5, totalElements: expected, numberOfElements: 5 });
+  });
+
+  it('reports states injected through the model (4 rejected, 6 error) as terminal', async () => {
+    const r = await api.call('POST', '/command-queue/activescan', { query: { computer_ids: [online(0), online(1)] } });
+    const id = (r.json as { commandID_computer: string }).commandID_computer;
+    const cmd = sim.state.commands.get(id);
+    if (!cmd?.entries[0] || !cmd.entries[1]) throw new Error('command missing');
+    cmd.entries[0].forcedStateId = 4;
+    cmd.entries[1].forcedStateId = 6;
+    const entries = await waitCommand(api, id, 2000);
+    expect(entries.map((e) => e.stateId).sort()).toEqual([4, 6]);
+  });
+});
+
 describe('EOC scans against planted files', () => {
   it('reports HASH_MATCH for every copy, FULL_MATCH by path and NO_MATCH elsewhere', async () => {
     sim.plantFile(online(3), { path: 'C:\\temp\\where_copy.exe', sha256: SHA.toUpperCase() });

@@ -156,12 +156,16 @@ describe('SEPM simulator contract against real samples', () => {
     expect(shapeDiff(sample('fingerprint_list_get_14.2.json'), got.json)).toEqual([]);
   });
 
-  it('events, policy summary and the real 400 policy-type error body', async () => {
+  it('events, policy summary, exceptions policy and the real 400 policy-type error body', async () => {
     const ev = await api.call('GET', '/events/critical');
     expect(shapeDiff(sample('events_critical_trimmed.json'), ev.json)).toEqual([]);
     const ps = await api.call('GET', '/policies/summary', { query: { domainId: sim.state.domains[0]?.id ?? '' } });
     expect(shapeDiff(sample('policy_summary.sepm14_3.subset.json'), ps.json)).toEqual([]);
     expect((ps.json as { sort: unknown }).sort).toBeNull();
+    const items = (ps.json as { content: { id: string; policytype: string }[] }).content;
+    const exId = items.find((p) => p.policytype === 'exceptions')?.id ?? '';
+    const ex = await api.call('GET', `/policies/exceptions/${exId}`);
+    expect(shapeDiff(sample('exceptions_policy.sepm14_3.json'), ex.json)).toEqual([]);
     const bad = await api.call('GET', '/policies/summary/msl');
     expect(bad.status).toBe(400);
     expect(bad.json).toEqual(sample('error_400_policy_type_invalid_14.3.json'));
