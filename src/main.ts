@@ -114,7 +114,7 @@ async function startSources(
   resources: Stopper[],
 ): Promise<void> {
   const { config, logger } = opts;
-  const producer: IntakeProducer = createIntakeProducer(redis, config.redis.prefix);
+  const producer: IntakeProducer = createIntakeProducer(redis, config.redis.prefix, logger);
   resources.push(() => producer.close());
   const filter = config.mail.filter;
   for (const source of config.mail.imap) {

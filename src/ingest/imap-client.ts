@@ -39,7 +39,7 @@ export function imapClientOptions(
     ...(src.secure ? {} : { doSTARTTLS: src.requireTls ? true : undefined }),
     auth,
     tls: { ...(ca ? { ca } : {}), servername: isIp(src.host) ? undefined : src.host },
-    logger: false,
+    logger: process.env.DEBUG_IMAP ? undefined : false,
     // We run IDLE ourselves so new mail is noticed at once (auto-IDLE only starts after 15 s of inactivity).
     disableAutoIdle: true,
     connectionTimeout: 30_000,

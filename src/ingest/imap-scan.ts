@@ -68,6 +68,7 @@ export async function scanMailbox(d: ScanDeps): Promise<ScanResult> {
     uids = d.source.markSeen ? toList(await d.client.search({ seen: false }, { uid: true })) : all;
   }
   uids.sort((a, b) => a - b);
+  d.logger.debug({ cursor, uidValidity, pending: uids.length }, 'mailbox scan');
   for (let i = 0; i < uids.length && !d.stopRequested(); i += d.batchSize) {
     const batch = uids.slice(i, i + d.batchSize);
     const r = await processBatch(d, batch, uidValidity);
@@ -75,11 +76,16 @@ export async function scanMailbox(d: ScanDeps): Promise<ScanResult> {
     total.ignored += r.ignored;
     total.quarantined += r.quarantined;
     d.assertHolder();
-    await d.cursors.advance({ uidValidity, lastUid: Math.max(floor, batch[batch.length - 1] as number) });
+    await d.cursors.advance({ uidValidity, lastUid: batch[batch.length - 1] as number });
   }
-  if (uids.length === 0 && (!cursor || cursor.uidValidity !== uidValidity)) {
+  // After a complete rescan, UIDs up to the highest one seen are settled (the \Seen ones were processed before).
+  // Only now: a rescan cut short must resume from its last finished batch, not skip what it did not reach.
+  if (floor > 0 && !d.stopRequested()) {
     d.assertHolder();
     await d.cursors.advance({ uidValidity, lastUid: floor });
+  } else if (!cursor || cursor.uidValidity !== uidValidity) {
+    d.assertHolder();
+    await d.cursors.advance({ uidValidity, lastUid: 0 });
   }
   return total;
 }

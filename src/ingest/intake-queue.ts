@@ -1,5 +1,6 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { Logger } from '../shared/logger.ts';
 import { QueueNames } from '../shared/queues.ts';
 import { intakeJobId, mailIdentity, normaliseMessageId } from './job-id.ts';
 
@@ -68,8 +69,10 @@ export function buildIntakeJob(input: EnqueueInput, now = Date.now()): { jobId: 
   return { jobId: intakeJobId(input.origin.source, identity), data };
 }
 
-export function createIntakeProducer(connection: Redis, prefix: string): IntakeProducer {
+export function createIntakeProducer(connection: Redis, prefix: string, logger?: Logger): IntakeProducer {
   const queue = new Queue<IntakeJobData>(QueueNames.intake, { connection, prefix });
+  // Connection errors also reject the pending add (the caller then leaves the mail unmarked); this only logs.
+  queue.on('error', (err: Error) => logger?.warn({ err: err.message }, 'intake queue connection error'));
   const enqueueMany = async (inputs: EnqueueInput[]): Promise<string[]> => {
     if (inputs.length === 0) return [];
     const jobs = inputs.map((i) => buildIntakeJob(i));

@@ -1,6 +1,6 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, chmodSync, chownSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -105,6 +105,8 @@ default_internal_user = dovecot
 first_valid_uid = ${MAIL_UID}
 last_valid_uid = ${MAIL_UID}
 mail_location = maildir:${dir}/mail/%u
+# Test data: durability across power loss does not matter, speed does.
+mail_fsync = never
 ssl = yes
 ssl_cert = <${dir}/server.pem
 ssl_key = <${dir}/server.key
@@ -294,14 +296,20 @@ export async function imapFor(d: DovecotInstance, user: string): Promise<ImapFlo
   return c;
 }
 
-/** Appends mails to a mailbox over one connection (creates the mailbox when missing). */
+/** Appends mails to a mailbox (creates it when missing); big batches go over 4 connections in parallel. */
 export async function appendMails(d: DovecotInstance, user: string, mails: Buffer[], mailbox = 'INBOX'): Promise<void> {
-  const c = await imapFor(d, user);
+  const lanes = mails.length >= 40 ? 4 : 1;
+  const clients = await Promise.all(Array.from({ length: lanes }, () => imapFor(d, user)));
   try {
-    if (mailbox !== 'INBOX') await c.mailboxCreate(mailbox);
-    for (const m of mails) await c.append(mailbox, m);
+    if (mailbox !== 'INBOX') await clients[0]!.mailboxCreate(mailbox);
+    let next = 0;
+    await Promise.all(
+      clients.map(async (c) => {
+        while (next < mails.length) await c.append(mailbox, mails[next++]!);
+      }),
+    );
   } finally {
-    await c.logout().catch(() => c.close());
+    await Promise.all(clients.map((c) => c.logout().catch(() => c.close())));
   }
 }
 
@@ -359,4 +367,47 @@ export function imapSourceFor(
     idleRefreshSec: 5,
     ...extra,
   };
+}
+
+/**
+ * A TCP proxy in front of a service (Redis in the tests): `pause()` drops every connection and stops listening,
+ * `resume()` listens again on the same port. Simulates a network outage without touching the real service.
+ */
+export interface TcpProxy {
+  port: number;
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
+  const { createServer: createTcpServer, connect } = await import('node:net');
+  const port = await freePort();
+  const sockets = new Set<Socket>();
+  let server: Server | undefined;
+  const listen = (): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const srv = createTcpServer((client) => {
+        const upstream = connect(targetPort, targetHost);
+        for (const s of [client, upstream]) {
+          sockets.add(s);
+          s.on('close', () => sockets.delete(s));
+          s.on('error', () => undefined);
+        }
+        client.pipe(upstream).pipe(client);
+        client.on('close', () => upstream.destroy());
+        upstream.on('close', () => client.destroy());
+      });
+      srv.once('error', reject);
+      srv.listen(port, '127.0.0.1', () => resolve());
+      server = srv;
+    });
+  const pause = async (): Promise<void> => {
+    const srv = server;
+    server = undefined;
+    for (const s of sockets) s.destroy();
+    if (srv) await new Promise<void>((resolve) => srv.close(() => resolve()));
+  };
+  await listen();
+  return { port, pause, resume: listen, close: pause };
 }
