@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imapSourceSchema, type ImapSourceConfig } from '../../src/config/schema.ts';
 import { CursorStore } from '../../src/ingest/cursor-store.ts';
 import { ImapWatcher } from '../../src/ingest/imap-watcher.ts';
-import { createIntakeProducer, type IntakeProducer } from '../../src/ingest/intake-queue.ts';
+import { createIntakeProducer } from '../../src/ingest/intake-queue.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
 import {
   appendMails,
