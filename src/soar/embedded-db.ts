@@ -18,7 +18,7 @@ export function openDatabase(path: string, busyTimeoutMs: number): Database {
   return db;
 }
 
-/** Runs a synchronous store operation; SQLite failures become STORE_IO (retryable when the file was busy). */
+/** Runs a synchronous store operation; SQLite failures become STORE_IO (see isTransientSqliteError). */
 export function run<T>(fn: () => T): Promise<T> {
   try {
     return Promise.resolve(storeCall(fn));
@@ -33,13 +33,20 @@ export function storeCall<T>(fn: () => T): T {
   } catch (err) {
     if (err instanceof AppError) throw err;
     const code = (err as { code?: unknown }).code;
-    const busy = code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
     throw new AppError(ErrorCodes.STORE_IO, `incident store: ${(err as Error).message}`, {
-      retryable: busy,
+      retryable: isTransientSqliteError(code),
       details: typeof code === 'string' ? { sqlite: code } : undefined,
       cause: err,
     });
   }
+}
+
+/**
+ * Lock waits past busy_timeout, a full disk and I/O errors can clear by themselves, so the job is retried (BullMQ
+ * backoff); constraint violations, corruption or a closed handle cannot, so the job fails visibly.
+ */
+export function isTransientSqliteError(code: unknown): boolean {
+  return typeof code === 'string' && /^SQLITE_(?:BUSY|LOCKED|FULL|IOERR)(?:_|$)/.test(code);
 }
 
 const statements = new WeakMap<Database, Map<string, Statement>>();

@@ -6,6 +6,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ArtifactTypes } from '../../../src/parsers/types.ts';
 import { AppError, ErrorCodes } from '../../../src/shared/errors.ts';
+import { isTransientSqliteError } from '../../../src/soar/embedded-db.ts';
 import { openEmbeddedStore } from '../../../src/soar/embedded-store.ts';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../../src/soar/embedded-schema.ts';
 import { SepTables } from '../../../src/soar/port.ts';
@@ -149,6 +150,31 @@ describe('embedded store specifics', () => {
     const err = await store.ping().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AppError);
     expect((err as AppError).code).toBe(ErrorCodes.STORE_IO);
+  });
+
+  it('marks lock waits, full disks and I/O errors retryable, other SQLite failures not', () => {
+    for (const code of ['SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_LOCKED', 'SQLITE_FULL', 'SQLITE_IOERR_WRITE']) {
+      expect(isTransientSqliteError(code)).toBe(true);
+    }
+    for (const code of ['SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CORRUPT', 'SQLITE_READONLY', 'SQLITE_BUSYX', undefined]) {
+      expect(isTransientSqliteError(code)).toBe(false);
+    }
+  });
+
+  it('waits busy_timeout for another writer, then fails retryable with STORE_IO', async () => {
+    const path = tempDb('busy');
+    const store = openEmbeddedStore(path, { busyTimeoutMs: 50 });
+    const other = new BetterSqlite3(path);
+    other.exec('BEGIN IMMEDIATE');
+    const started = Date.now();
+    const err = await store.findOrCreateIncident(sampleIncident(), { mergeWindowMs: HOUR }).catch((e: unknown) => e);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(40);
+    expect(err).toBeInstanceOf(AppError);
+    expect(err).toMatchObject({ code: ErrorCodes.STORE_IO, retryable: true });
+    other.exec('ROLLBACK');
+    expect((await store.findOrCreateIncident(sampleIncident(), { mergeWindowMs: HOUR })).outcome).toBe('created');
+    other.close();
+    await store.close();
   });
 
   it('never duplicates an incident when several processes write the same alerts at once', async () => {
