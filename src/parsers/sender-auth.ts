@@ -1,3 +1,4 @@
+import { getDomain } from 'tldts';
 import type { SenderAuthConfig } from '../config/schema.ts';
 import { globMatcher, ipMatcher, parseIp } from '../whitelist/index.ts';
 import { invalidEntry } from '../whitelist/ip-match.ts';
@@ -18,6 +19,7 @@ import type { SenderAuthResult } from './types.ts';
  *   header below the Internet boundary hop (milters of the border MTA may insert theirs just below its own
  *   Received header). RFC 8601 §5 requires the border MTA to delete incoming A-R headers that carry its own
  *   authserv-id; configure it to do so.
+ * - An SPF/DKIM/DMARC pass counts only when its domain is aligned with the From domain (relaxed, via the PSL).
  * - Several From headers are refused (a known DMARC bypass).
  */
 
@@ -99,9 +101,38 @@ function hopsOf(headers: HeaderLine[]): Hop[] {
   return hops;
 }
 
+interface AuthEntry {
+  method: string;
+  result: string;
+  /** The domain the result is about: smtp.mailfrom (SPF), header.d / header.i (DKIM), header.from (DMARC). */
+  domain: string | null;
+}
+
 interface AuthResults {
   authservId: string;
   results: Map<string, string[]>;
+  entries: AuthEntry[];
+}
+
+const prop = (name: string): RegExp => new RegExp(`(?:^|\\s)${name.replace('.', '\\.')}\\s*=\\s*"?([^\\s";]+)`, 'i');
+const DOMAIN_PROPS: Record<string, RegExp[]> = {
+  spf: [prop('smtp.mailfrom')],
+  dkim: [prop('header.d'), prop('header.i')],
+  dmarc: [prop('header.from')],
+};
+
+function propDomain(method: string, part: string): string | null {
+  for (const re of DOMAIN_PROPS[method] ?? []) {
+    const v = re.exec(part)?.[1];
+    if (v) return v.slice(v.lastIndexOf('@') + 1).toLowerCase();
+  }
+  return null;
+}
+
+/** Relaxed alignment (as DMARC): same organisational domain by the Public Suffix List. */
+function aligned(domain: string, fromDomain: string): boolean {
+  const org = (d: string): string => getDomain(d, { allowPrivateDomains: true }) ?? d;
+  return fromDomain !== '' && org(domain) === org(fromDomain);
 }
 
 /** RFC 8601: `authserv-id [version]; method=result prop=value …; …` (comments removed first). */
@@ -109,13 +140,16 @@ export function parseAuthResults(value: string): AuthResults {
   const parts = stripComments(value).split(';');
   const authservId = (parts[0] ?? '').trim().split(/\s+/)[0]?.replace(/^"|"$/g, '').toLowerCase() ?? '';
   const results = new Map<string, string[]>();
+  const entries: AuthEntry[] = [];
   for (const part of parts.slice(1)) {
     const m = /^\s*([a-z0-9_-]+)(?:\/\d+)?\s*=\s*([a-z]+)/i.exec(part);
     if (!m) continue;
     const method = (m[1] as string).toLowerCase();
-    results.set(method, [...(results.get(method) ?? []), (m[2] as string).toLowerCase()]);
+    const result = (m[2] as string).toLowerCase();
+    results.set(method, [...(results.get(method) ?? []), result]);
+    entries.push({ method, result, domain: propDomain(method, part) });
   }
-  return { authservId, results };
+  return { authservId, results, entries };
 }
 
 const AUTO_REPLY_KEYS = new Set([
@@ -205,7 +239,7 @@ function checkReceived(hops: Hop[], relays: string[]): Check {
   return { ok: false, reason: `Received: no hop from a trusted relay in ${hops.length} Received header(s)` };
 }
 
-function checkAuth(headers: HeaderLine[], boundary: number, cfg: SenderAuthConfig): Check[] {
+function checkAuth(headers: HeaderLine[], boundary: number, cfg: SenderAuthConfig, from: string): Check[] {
   const wanted = (
     [
       ['spf', cfg.requireSpf],
@@ -215,22 +249,30 @@ function checkAuth(headers: HeaderLine[], boundary: number, cfg: SenderAuthConfi
   ).filter(([, on]) => on);
   if (wanted.length === 0) return [];
   const trusted = new Set(cfg.trustedAuthservIds.map((s) => s.toLowerCase()));
-  const seen = new Map<string, string[]>();
+  const seen: AuthEntry[] = [];
   headers.forEach((h, i) => {
     if (h.key !== 'authentication-results' || i >= boundary) return;
     const ar = parseAuthResults(headerValue(h));
-    if (!trusted.has(ar.authservId)) return;
-    for (const [method, res] of ar.results) seen.set(method, [...(seen.get(method) ?? []), ...res]);
+    if (trusted.has(ar.authservId)) seen.push(...ar.entries);
   });
+  const fromDomain = from.slice(from.lastIndexOf('@') + 1);
   return wanted.map(([method]) => {
-    const res = seen.get(method) ?? [];
     const name = method.toUpperCase();
     if (trusted.size === 0) return { ok: false, reason: `${name} required but trustedAuthservIds is empty` };
-    if (res.includes('pass')) return { ok: true, reason: `${name} pass` };
+    const mine = seen.filter((e) => e.method === method);
+    const passes = mine.filter((e) => e.result === 'pass');
+    // A pass for the attacker's own domain proves nothing about the From address: it has to be aligned.
+    if (passes.some((e) => e.domain === null || aligned(e.domain, fromDomain)))
+      return { ok: true, reason: `${name} pass` };
+    if (passes.length) {
+      const domains = [...new Set(passes.map((e) => e.domain))].join(', ');
+      const reason = `${name} pass for ${domains}, not aligned with the From domain ${fromDomain || '(none)'}`;
+      return { ok: false, reason };
+    }
     return {
       ok: false,
-      reason: res.length
-        ? `${name} ${res.join(', ')} (pass required)`
+      reason: mine.length
+        ? `${name} ${mine.map((e) => e.result).join(', ')} (pass required)`
         : `${name} missing: no result in a trusted Authentication-Results header`,
     };
   });
@@ -249,7 +291,7 @@ export function checkSender(headerLines: HeaderLine[], cfg: SenderAuthConfig): S
     const ok = senderAllowed(from || undefined, cfg.allowedSenders);
     checks.push({ ok, reason: `sender ${from || '(none)'} ${ok ? 'is' : 'is not'} in allowedSenders` });
   }
-  checks.push(...checkAuth(headerLines, boundary, cfg));
+  checks.push(...checkAuth(headerLines, boundary, cfg, from));
   if (cfg.trustedRelays.length > 0) checks.push(checkReceived(hops, cfg.trustedRelays));
   const auto = autoReplyReasons(headerLines, from);
   const configured =

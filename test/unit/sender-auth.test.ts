@@ -146,6 +146,30 @@ From: sepm@corp.local
     ]);
   });
 
+  it('a pass must be aligned with the From domain (relaxed, by organisational domain)', () => {
+    const ar = (results: string) =>
+      headers(`Authentication-Results: mx.corp.local; ${results}\nFrom: SEPM <sepm@alerts.corp.co.uk>`);
+    const c = (over: Partial<SenderAuthConfig>) => cfg({ trustedAuthservIds: ['mx.corp.local'], ...over });
+    // The attacker's own domain passes SPF and DKIM: that proves nothing about corp.co.uk.
+    const spoof = ar('spf=pass smtp.mailfrom=bounce@attacker.example; dkim=pass header.d=attacker.example');
+    expect(checkSender(spoof, c({ requireSpf: true, requireDkim: true })).reasons).toEqual([
+      'SPF pass for attacker.example, not aligned with the From domain alerts.corp.co.uk',
+      'DKIM pass for attacker.example, not aligned with the From domain alerts.corp.co.uk',
+    ]);
+    // Another registrant under the same public suffix is not aligned either.
+    const sibling = ar('dkim=pass header.d=other.co.uk');
+    expect(checkSender(sibling, c({ requireDkim: true })).verdict).toBe('untrusted');
+    // Relaxed alignment: a parent or sibling subdomain of the same organisation is aligned.
+    const ok = ar(
+      'spf=pass smtp.mailfrom=corp.co.uk; dkim=pass header.i=@mail.corp.co.uk; dmarc=pass header.from=alerts.corp.co.uk',
+    );
+    expect(checkSender(ok, c({ requireSpf: true, requireDkim: true, requireDmarc: true })).verdict).toBe('trusted');
+    // One aligned signature among several is enough; a result without a domain property is taken as is.
+    const multi = ar('dkim=pass header.d=esp.example; dkim=pass header.d=corp.co.uk');
+    expect(checkSender(multi, c({ requireDkim: true })).verdict).toBe('trusted');
+    expect(checkSender(ar('spf=pass'), c({ requireSpf: true })).verdict).toBe('trusted');
+  });
+
   it('trustedRelays: CIDR, host-name glob via rDNS, Exchange (ip) form, IPv6', () => {
     expect(checkSender(INTERNAL, cfg({ trustedRelays: ['10.1.0.0/16'] })).verdict).toBe('trusted');
     expect(checkSender(INTERNAL, cfg({ trustedRelays: ['SEPM*.corp.local'] })).verdict).toBe('trusted');
