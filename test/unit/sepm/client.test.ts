@@ -1,4 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createServer } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { createSepmClient, encodeQuery, type SepmClient } from '../../../src/enrich/sepm/client.ts';
 import { ErrorCodes } from '../../../src/shared/errors.ts';
@@ -274,6 +276,37 @@ describe('request encoding', () => {
     });
     await Promise.all(Array.from({ length: 8 }, () => client.request('GET', '/slow')));
     expect(peak).toBe(2);
+  });
+});
+
+describe('proxy', () => {
+  it('tunnels through the configured HTTP proxy (CONNECT)', async () => {
+    const tunnels: string[] = [];
+    const proxy = createServer();
+    proxy.on('connect', (req, socket, head) => {
+      tunnels.push(req.url ?? '');
+      const [host, port] = (req.url ?? '').split(':');
+      const upstream = connect(Number(port), host, () => {
+        socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.write(head);
+        upstream.pipe(socket);
+        socket.pipe(upstream);
+      });
+      upstream.on('error', () => socket.destroy());
+      socket.on('error', () => upstream.destroy());
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    const viaProxy = createSepmClient(fakeConfig(sepm.port, { proxy: proxyUrl }));
+    try {
+      sepm.route('GET /domains', (_r, res) => sendJson(res, 200, [{ id: 'D' }]));
+      await expect(viaProxy.request('GET', '/domains')).resolves.toEqual([{ id: 'D' }]);
+      expect(tunnels).toContain(`127.0.0.1:${sepm.port}`);
+    } finally {
+      await viaProxy.close();
+      proxy.closeAllConnections();
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    }
   });
 });
 
