@@ -190,6 +190,26 @@ function buildOrgs(opts: SoarSimOptions): SimOrg[] {
   return [main, ...extra];
 }
 
+/** Logs every request (method, path, final status) in state.stats and answers errors as StatusDTOs. */
+function makeListener(ctx: SimContext, auth: SimAuth, faults: Faults) {
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    ctx.state.stats.requests += 1;
+    const path = new URL(req.url ?? '/', 'http://sim').pathname;
+    const entry = { method: req.method ?? 'GET', path, status: 0 };
+    ctx.state.stats.log.push(entry);
+    dispatch(ctx, auth, faults, req)
+      .catch((err: unknown) =>
+        err instanceof SimHttpError
+          ? { status: err.status, body: statusDto(err.message) }
+          : { status: 500, body: statusDto(`Internal server error: ${String(err)}`) },
+      )
+      .then((out) => {
+        entry.status = out.status;
+        send(res, out);
+      });
+  };
+}
+
 /** Starts an IBM QRadar SOAR REST simulator on 127.0.0.1 (HTTPS by default). */
 export async function startSoarSim(options: SoarSimOptions = {}): Promise<SoarSim> {
   const useTls = options.tls ?? true;
@@ -210,22 +230,7 @@ export async function startSoarSim(options: SoarSimOptions = {}): Promise<SoarSi
   };
   const auth = new SimAuth(apiKeyId, apiKeySecret, options.users ?? []);
   const faults = new Faults();
-  const listener = (req: IncomingMessage, res: ServerResponse): void => {
-    state.stats.requests += 1;
-    const path = new URL(req.url ?? '/', 'http://sim').pathname;
-    const entry = { method: req.method ?? 'GET', path, status: 0 };
-    state.stats.log.push(entry);
-    dispatch(ctx, auth, faults, req)
-      .catch((err: unknown) =>
-        err instanceof SimHttpError
-          ? { status: err.status, body: statusDto(err.message) }
-          : { status: 500, body: statusDto(`Internal server error: ${String(err)}`) },
-      )
-      .then((out) => {
-        entry.status = out.status;
-        send(res, out);
-      });
-  };
+  const listener = makeListener(ctx, auth, faults);
   const server: Server = tls ? createHttps({ cert: tls.certPem, key: tls.keyPem }, listener) : createHttp(listener);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -41,6 +41,12 @@ function field(name: string, input_type: string, extra: Record<string, unknown> 
   return { name, text: name, input_type, prefix: null, required: null, read_only: false, ...extra };
 }
 
+const CUSTOM_TYPES: Record<string, string> = {
+  sepm_occurrences: 'number',
+  sepm_last_seen: 'number',
+  sepm_message_ids: 'textarea',
+};
+
 export function incidentFields(ctx: SimContext): Record<string, unknown>[] {
   return [
     field('name', 'text', { required: 'always' }),
@@ -58,7 +64,7 @@ export function incidentFields(ctx: SimContext): Record<string, unknown>[] {
     field('resolution_id', 'select', { values: values(Stock.resolutions), required: 'close' }),
     field('resolution_summary', 'textarea', { required: 'close' }),
     field('phase_id', 'select', { values: values(Stock.phases) }),
-    ...ctx.customFields.map((n) => field(n, 'text', { prefix: 'properties' })),
+    ...ctx.customFields.map((n) => field(n, CUSTOM_TYPES[n] ?? 'text', { prefix: 'properties' })),
   ];
 }
 

@@ -34,6 +34,10 @@ export function resolveOrg(orgs: unknown[], wanted: string): IbmOrg {
   return { id: hit.id, name: String(hit.name) };
 }
 
+const FIELD_HINT =
+  'create them in the org: the dedup field as text, sepm_occurrences as number, sepm_last_seen as number ' +
+  '(epoch ms), sepm_message_ids as text area';
+
 /** Fields we send on create; any other field the org requires "always" would make every create fail. */
 const SENT_FIELDS = new Set([
   'name',
@@ -65,7 +69,7 @@ export function checkIncidentFields(fields: unknown, dedupField: string): Handle
   if (missing.length > 0) {
     throw new AppError(
       ErrorCodes.SOAR_UNKNOWN_TYPE,
-      `SOAR: incident custom field(s) missing in the org: ${missing.join(', ')} (create them as text fields)`,
+      `SOAR: incident custom field(s) missing in the org: ${missing.join(', ')} (${FIELD_HINT})`,
     );
   }
   const required = list

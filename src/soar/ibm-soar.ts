@@ -253,6 +253,7 @@ export class IbmSoarClient implements SoarClient {
     return { info, data };
   }
 
+  /** No retries here: a readiness probe should report what it sees now, not wait out a backoff. */
   async ping(): Promise<void> {
     await this.http.call('GET', this.base, { idempotent: false });
   }
