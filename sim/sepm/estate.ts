@@ -73,15 +73,14 @@ interface Placement {
   lab: boolean;
 }
 
+const SERVER_GROUPS = ['My Company\\Servers', 'My Company\\Servers\\DMZ', 'My Company\\Servers\\Database'] as const;
+
 function placement(rng: Rng, i: number, sites: number): Placement {
   const n = String(i).padStart(5, '0');
   const r = rng();
   if (i === 0) return { os: 'windows', name: 'WIN-N5KGH4CP3N3', groupPath: 'My Company\\Default Group', lab: false };
   if (r < 0.03) return { os: 'windows', name: `LAB-${n}`, groupPath: 'My Company\\Test', lab: true };
-  if (r < 0.15) {
-    const g = pick(rng, ['My Company\\Servers', 'My Company\\Servers\\DMZ', 'My Company\\Servers\\Database']);
-    return { os: 'windows', name: `SRV-${n}`, groupPath: g, lab: false };
-  }
+  if (r < 0.15) return { os: 'windows', name: `SRV-${n}`, groupPath: pick(rng, SERVER_GROUPS), lab: false };
   if (r < 0.27) return { os: 'macos', name: `MAC-${n}`, groupPath: 'My Company\\Mac', lab: false };
   if (r < 0.35) return { os: 'linux', name: `lnx-${n}`, groupPath: 'My Company\\Linux', lab: false };
   const site = randInt(rng, 0, sites);
@@ -90,16 +89,19 @@ function placement(rng: Rng, i: number, sites: number): Placement {
   return { os: 'windows', name: `WS-${n}`, groupPath: g, lab: false };
 }
 
+const HI_STATES = {
+  disabled: { code: 105, desc: HI_DISABLED },
+  passed: { code: 0, desc: HI_PASSED },
+  failed: { code: 2, desc: HI_FAILED },
+} as const;
+
 function hiState(rng: Rng, os: SimOs): { code: number; desc: string } {
-  if (os !== 'windows') return { code: 105, desc: HI_DISABLED };
+  if (os !== 'windows') return HI_STATES.disabled;
   const r = rng();
-  if (r < 0.6) return { code: 105, desc: HI_DISABLED };
-  if (r < 0.92) return { code: 0, desc: HI_PASSED };
-  return { code: 2, desc: HI_FAILED };
+  return r < 0.6 ? HI_STATES.disabled : r < 0.92 ? HI_STATES.passed : HI_STATES.failed;
 }
 
-function makeComputer(seed: number, i: number, p: Placement, now: number, group: SimGroup): SimComputer {
-  const rng = makeRng(mixSeed(seed, i, 1));
+function makeComputer(rng: Rng, i: number, p: Placement, now: number, group: SimGroup): SimComputer {
   const online = i === 0 || rng() < 0.85 ? 1 : 0;
   const hi = hiState(rng, p.os);
   return {
@@ -166,11 +168,13 @@ export function generateEstate(seed: number, count: number, now: number): Estate
   const labByPath = new Map(labGroups.map((g) => [g.fullPathName, g]));
   const computers: SimComputer[] = [];
   for (let i = 0; i < count; i++) {
-    const p = placement(makeRng(mixSeed(seed, i, 2)), i, sites);
+    // One PRNG stream per computer: placement first, then its identity and status.
+    const rng = makeRng(mixSeed(seed, i, 1));
+    const p = placement(rng, i, sites);
     const group = (p.lab ? labByPath : mainByPath).get(p.groupPath);
     if (!group) throw new Error(`estate: no group ${p.groupPath}`);
     group.computerCount++;
-    computers.push(makeComputer(seed, i, p, now, group));
+    computers.push(makeComputer(rng, i, p, now, group));
   }
   computers.sort((a, b) => compareNames(a.computerName, b.computerName));
   return { domains, groups: [...mainGroups, ...labGroups], computers };
