@@ -83,7 +83,8 @@ const FR_MEDIUM = /^(\d{1,2}) ([a-zéû]{3,5})\.? (\d{4})(?:,| à)? (\d{1,2}):(\
 const SLASHED = /^(\d{1,2})\/(\d{1,2})\/(\d{4}) (\d{1,2}):(\d{2})(?::(\d{2}))?$/;
 
 export function parseSepmDate(raw: string, timeZone: string): string | undefined {
-  const text = raw.trim().replace(/\s+/g, ' ');
+  const trimmed = raw.trim();
+  const text = /\s\s|[\t\n]/.test(trimmed) ? trimmed.replace(/\s+/g, ' ') : trimmed;
   const p = matchParts(text);
   if (!p || !validParts(p)) return undefined;
   const local = Date.UTC(p.y, p.mo - 1, p.d, p.h, p.mi, p.s);
@@ -185,8 +186,24 @@ export function assertTimeZone(timeZone: string): void {
   formatterFor(timeZone);
 }
 
+/** Zone offsets by zone and 15-minute UTC bucket: transitions happen on quarter hours, and formatToParts is slow. */
+const offsetCache = new Map<string, number>();
+const QUARTER_HOUR_MS = 15 * 60_000;
+
 /** Offset (ms) of `timeZone` at the instant `utcMs`. */
 function offsetAt(utcMs: number, timeZone: string): number {
+  const key = `${timeZone}|${Math.floor(utcMs / QUARTER_HOUR_MS)}`;
+  let offset = offsetCache.get(key);
+  if (offset === undefined) {
+    offset = computeOffset(Math.floor(utcMs / QUARTER_HOUR_MS) * QUARTER_HOUR_MS, timeZone);
+    // Bounded: a long-running worker sees dates from a few years at most; reset rather than grow without limit.
+    if (offsetCache.size > 50_000) offsetCache.clear();
+    offsetCache.set(key, offset);
+  }
+  return offset;
+}
+
+function computeOffset(utcMs: number, timeZone: string): number {
   const parts = formatterFor(timeZone).formatToParts(new Date(utcMs));
   const get = (t: string) => Number(parts.find((p) => p.type === t)?.value ?? 0);
   const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));

@@ -85,6 +85,9 @@ function isTruncated(text: string, lines: readonly string[], scan: BlockScan): b
 
 function declaredCount(lines: readonly string[]): number | undefined {
   for (const line of lines) {
+    const c = line.charCodeAt(0);
+    // Cheap pre-check: the count line contains "number of" or starts with a digit.
+    if (!line.includes('umber of') && !(c >= 48 && c <= 57)) continue;
     const m = COUNT_LINE.exec(line);
     if (m) return Number(m[1] ?? m[2]);
   }
@@ -99,7 +102,7 @@ function templateStyle(scan: BlockScan): string {
 
 /** IBM's client-security-alert phrase: "Security alert: suspicious activity from <IP> …". */
 function applySecurityPhrase(subject: string, text: string, events: RiskEvent[]): void {
-  const m = SUSPICIOUS_FROM.exec(text) ?? SUSPICIOUS_FROM.exec(subject);
+  const m = (text.includes('uspicious activity') ? SUSPICIOUS_FROM.exec(text) : null) ?? SUSPICIOUS_FROM.exec(subject);
   if (!m) return;
   const ip = normaliseIp(m[1] as string);
   if (!ip) return;
@@ -145,6 +148,7 @@ function addHeaderFields(n: SepNotification, lines: readonly string[], scan: Blo
   const declared = declaredCount(lines);
   if (declared !== undefined) n.declaredCount = declared;
   for (const line of lines) {
+    if (!line.startsWith('This alarm') && !line.startsWith('this alarm')) continue;
     const g = GENERATED_AT.exec(line);
     if (g) {
       const iso = parseSepmDate(g[1] as string, timeZone);
@@ -156,6 +160,6 @@ function addHeaderFields(n: SepNotification, lines: readonly string[], scan: Blo
     n.events.find((e) => e.server)?.server ??
     scan.loose.get('server') ??
     scan.loose.get('server name') ??
-    lines.map((l) => HEALTH_SERVER.exec(l)?.[1]).find((s) => s !== undefined);
+    lines.find((l) => /^server /i.test(l) && HEALTH_SERVER.test(l))?.split(' ')[1];
   if (server) n.server = server;
 }

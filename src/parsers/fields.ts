@@ -29,16 +29,30 @@ const PLACEHOLDERS = new Set([
 ]);
 
 export function isPlaceholder(value: string): boolean {
-  return PLACEHOLDERS.has(value.trim().toLowerCase());
+  // Longest placeholder is 8 characters; longer values (nearly all) skip the lower-casing.
+  return value.length <= 12 && PLACEHOLDERS.has(value.trim().toLowerCase());
 }
 
 /** Canonical IP text (IPv4-mapped IPv6 → IPv4, IPv6 compressed), or undefined when not an address. */
 export function normaliseIp(value: string): string | undefined {
   const v = value.trim().replace(/^\[|\]$/g, '');
-  if (!ipaddr.isValid(v)) return undefined;
-  if (ipaddr.IPv4.isValid(v) && !ipaddr.IPv4.isValidFourPartDecimal(v)) return undefined;
+  // Shape check first: ipaddr.js reports invalid input by throwing internally, which is slow (stack traces), and
+  // most values we test (computer names) are not addresses. Only dotted-quad IPv4 is accepted (no 0x / short forms).
+  if (IPV4_SHAPE.test(v)) return canonicalIpv4(v);
+  if (!IPV6_SHAPE.test(v) || !ipaddr.IPv6.isValid(v)) return undefined;
   return ipaddr.process(v).toString();
 }
+
+/** Dotted quad with every octet 0-255 and no leading zeros (ambiguous octal forms are refused). */
+function canonicalIpv4(v: string): string | undefined {
+  for (const part of v.split('.')) {
+    if (Number(part) > 255 || (part.length > 1 && part[0] === '0')) return undefined;
+  }
+  return v;
+}
+
+const IPV4_SHAPE = /^\d{1,3}(?:\.\d{1,3}){3}$/;
+const IPV6_SHAPE = /^(?=.*:)[0-9a-f:.]{2,45}$/i;
 
 export function hashOf(value: string): { type: HashType; value: string } | undefined {
   const v = value.trim().toLowerCase();

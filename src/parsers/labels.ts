@@ -87,8 +87,17 @@ export function normaliseLabel(label: string): string {
     .toLowerCase();
 }
 
+/** Raw label → field, memoised: the same few dozen labels recur in every mail. Bounded against hostile input. */
+const memo = new Map<string, FieldKey | null>();
+
 export function fieldFor(label: string): FieldKey | undefined {
-  return LOOKUP.get(normaliseLabel(label));
+  let key = memo.get(label);
+  if (key === undefined) {
+    key = LOOKUP.get(normaliseLabel(label)) ?? null;
+    if (memo.size > 10_000) memo.clear();
+    memo.set(label, key);
+  }
+  return key ?? undefined;
 }
 
 /** Labels of the event-block fields that mean "a new risk event starts here" when they repeat. */

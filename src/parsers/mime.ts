@@ -45,7 +45,7 @@ export const MAX_HTML_CHARS = 512 * 1024;
 /** message/rfc822 nesting followed for forwarded alerts. */
 const MAX_FORWARD_DEPTH = 2;
 
-const PARSER_OPTIONS: SimpleParserOptions = {
+export const PARSER_OPTIONS: SimpleParserOptions = {
   skipHtmlToText: true,
   skipTextToHtml: true,
   skipImageLinks: true,

@@ -41,11 +41,14 @@ export function decodeEntities(s: string): string {
   });
 }
 
+const SPACE_LIKE = /[\u00a0\u202f\u2007]/;
+const SPACE_LIKE_ALL = /[\u00a0\u202f\u2007]/g;
+
 const HTML_HINT =
   /<(?:br|p|div|a|table|tr|td|th|span|html|body|font|b|i|strong|ul|li|pre|head)\b[^>]*>|<\/[a-z][a-z0-9]*\s*>/i;
 
 export function looksLikeHtml(s: string): boolean {
-  return HTML_HINT.test(s);
+  return s.includes('<') && HTML_HINT.test(s);
 }
 
 /** HTML → text: drop head/script/style, block-level tags and <br> → newline, other tags removed, entities decoded. */
@@ -71,18 +74,30 @@ export function normaliseBody(body: string, isHtml: boolean): string {
   let text = body;
   if (isHtml || looksLikeHtml(text)) {
     text = htmlToText(text);
-  } else if (/&lt;[a-z/]/i.test(text)) {
+  } else if (text.includes('&lt;') && /&lt;[a-z/]/i.test(text)) {
     const unescaped = decodeEntities(text);
     text = looksLikeHtml(unescaped) ? htmlToText(unescaped) : unescaped;
   } else {
     text = decodeEntities(text);
   }
-  return text
-    .replace(/\r\n?/g, '\n')
-    .replace(/[\u00a0\u202f\u2007]/g, ' ')
-    .replace(/:[ \t]*\t[ \t]*/g, ': ')
-    .replace(/\t+/g, '\n')
-    .replace(/^[ \f\v]+|[ \f\v]+$/gm, '')
-    .replace(/\n{3,}/g, '\n\n')
-    .trim();
+  return normaliseLines(text).join('\n');
+}
+
+/** Line-level part of normaliseBody; returns the lines (the extractor works on them). */
+export function normaliseLines(body: string): string[] {
+  let t = body;
+  // Each pass only when needed: this runs once per mail on the hot path.
+  if (t.includes('\r')) t = t.replace(/\r\n?/g, '\n');
+  if (SPACE_LIKE.test(t)) t = t.replace(SPACE_LIKE_ALL, ' ');
+  if (t.includes('\t')) t = t.replace(/:[ \t]*\t[ \t]*/g, ': ').replace(/\t+/g, '\n');
+  const out: string[] = [];
+  let blank = true;
+  for (const raw of t.split('\n')) {
+    const line = raw.trim();
+    if (line !== '') out.push(line);
+    else if (!blank) out.push('');
+    blank = line === '';
+  }
+  if (out.length > 0 && out[out.length - 1] === '') out.pop();
+  return out;
 }
