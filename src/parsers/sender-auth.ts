@@ -1,7 +1,7 @@
 import { getDomain } from 'tldts';
 import type { SenderAuthConfig } from '../config/schema.ts';
 import { globMatcher, ipMatcher, parseIp } from '../whitelist/index.ts';
-import { invalidEntry } from '../whitelist/ip-match.ts';
+import { AppError, ErrorCodes } from '../shared/errors.ts';
 import { senderAllowed } from './envelope-filter.ts';
 import type { SenderAuthResult } from './types.ts';
 
@@ -189,7 +189,10 @@ type Check = { ok: boolean; reason: string };
 
 const relayCache = new WeakMap<string[], (hop: Hop) => string | null>();
 
-/** IP/CIDR/range entries match the hop address; other entries are host-name globs on the hop's name. */
+/**
+ * IP/CIDR/range entries match the hop address; other entries are host-name globs on the hop's name. A bad entry is
+ * AppError CONFIG_INVALID naming it, e.g. `senderAuth.trustedRelays[1] "10.0.0.300": not an IP address, CIDR or range`.
+ */
 function relayMatcher(relays: string[]): (hop: Hop) => string | null {
   const cached = relayCache.get(relays);
   if (cached) return cached;
@@ -197,10 +200,11 @@ function relayMatcher(relays: string[]): (hop: Hop) => string | null {
   const ipEntries: string[] = [];
   const nameEntries: string[] = [];
   relays.forEach((e, i) => {
+    const bad = (why: string) =>
+      new AppError(ErrorCodes.CONFIG_INVALID, `${list}[${i}] ${JSON.stringify(e)}: ${why}`, { details: { entry: e } });
     if (tryIp(e)) ipEntries.push(e);
-    else if (/^[\d.\s/-]+$/.test(e) || e.includes(':'))
-      throw invalidEntry(list, i, e, 'not an IP address, CIDR or range');
-    else if (e.trim() === '') throw invalidEntry(list, i, e, 'empty entry');
+    else if (/^[\d.\s/-]+$/.test(e) || e.includes(':')) throw bad('not an IP address, CIDR or range');
+    else if (!/^[a-z0-9_.*?-]+$/i.test(e.trim())) throw bad('not a host name or host-name glob');
     else nameEntries.push(e);
   });
   const ips = ipMatcher(ipEntries, list);
@@ -208,6 +212,11 @@ function relayMatcher(relays: string[]): (hop: Hop) => string | null {
   const fn = (hop: Hop): string | null => (hop.ip ? ips(hop.ip) : null) ?? (hop.name ? names(hop.name) : null);
   relayCache.set(relays, fn);
   return fn;
+}
+
+/** Validates the sender-authenticity settings at start-up (check-config, main) instead of at the first mail. */
+export function validateSenderAuth(cfg: SenderAuthConfig): void {
+  relayMatcher(cfg.trustedRelays);
 }
 
 function tryIp(entry: string): boolean {

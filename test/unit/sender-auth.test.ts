@@ -5,6 +5,7 @@ import {
   parseAuthResults,
   parseReceived,
   stripComments,
+  validateSenderAuth,
   type HeaderLine,
 } from '../../src/parsers/sender-auth.ts';
 import { senderAuthSchema, type SenderAuthConfig } from '../../src/config/schema.ts';
@@ -192,10 +193,23 @@ From: sepm@partner.example
     expect(checkSender(h, cfg({ trustedRelays: ['198.51.100.0/24'] })).verdict).toBe('trusted');
   });
 
-  it('rejects a malformed relay IP entry naming it', () => {
-    expect(() => checkSender(INTERNAL, cfg({ trustedRelays: ['sepm01', '10.0.0.300'] }))).toThrow(
-      /senderAuth.trustedRelays\[1\] "10.0.0.300"/,
-    );
+  it.each([
+    ['10.0.0.300', 'not an IP address'],
+    ['10.0.0.0/40', 'not an IP address'],
+    ['fe80::zz', 'not an IP address'],
+    ['sepm 01', 'not a host name'],
+    ['sepm/01', 'not a host name'],
+  ])('validateSenderAuth rejects relay entry %j naming it', (entry, why) => {
+    const bad = cfg({ trustedRelays: ['sepm01', entry] });
+    let err: unknown;
+    try {
+      validateSenderAuth(bad);
+    } catch (e) {
+      err = e;
+    }
+    expect((err as { code: string }).code).toBe('CONFIG_INVALID');
+    expect((err as Error).message).toContain(`senderAuth.trustedRelays[1] ${JSON.stringify(entry)}: ${why}`);
+    expect(() => checkSender(INTERNAL, bad)).toThrow(/senderAuth.trustedRelays\[1\]/);
   });
 });
 
