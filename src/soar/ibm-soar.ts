@@ -76,8 +76,8 @@ export class IbmSoarClient implements SoarClient {
 
   /**
    * A create is never blindly re-sent: after a retryable failure (5xx, timeout, network) we first look for the
-   * object the failed call may have created. After a timeout we wait one timeout span so a server still working
-   * on it has finished before we look.
+   * object the failed call may have created. After a timeout the server may still be working on it, so we wait
+   * one timeout span before looking, and look a second time after another span before posting again.
    */
   async createWithLookup<T>(what: string, post: () => Promise<T>, lookup: () => Promise<T | undefined>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
@@ -85,9 +85,13 @@ export class IbmSoarClient implements SoarClient {
         return await post();
       } catch (err) {
         if (!isAppError(err) || !err.retryable || attempt >= this.retry.attempts) throw err;
-        const settle = err.code === ErrorCodes.SOAR_TIMEOUT ? this.cfg.timeoutMs : 0;
-        await sleep(this.http.delayFor(attempt, err) + settle);
-        const found = await lookup();
+        const timedOut = err.code === ErrorCodes.SOAR_TIMEOUT;
+        await sleep(this.http.delayFor(attempt, err) + (timedOut ? this.cfg.timeoutMs : 0));
+        let found = await lookup();
+        if (found === undefined && timedOut) {
+          await sleep(this.cfg.timeoutMs);
+          found = await lookup();
+        }
         this.logger.warn({ code: err.code, attempt, found: found !== undefined }, `soar ${what} failed, looked it up`);
         if (found !== undefined) return found;
       }

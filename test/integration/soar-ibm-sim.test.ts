@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run as simCli } from '../../sim/soar/cli.ts';
 import { startSoarSim, type SoarSim } from '../../sim/soar/index.ts';
 
 /** SOAR simulator behaviour the adapter relies on but does not itself exercise (plain HTTP, raw REST calls). */
@@ -154,5 +155,10 @@ describe('SOAR simulator', () => {
     });
     expect(res.status).toBe(401);
     expect((await fetch(`${sim.url}/rest/session`)).status).toBe(401);
+  });
+
+  it('CLI refuses unknown options with the usage text and exit code 2', async () => {
+    expect(await simCli(['--bogus'])).toBe(2);
+    expect(await simCli(['--port', 'x'])).toBe(2);
   });
 });
