@@ -132,21 +132,6 @@ export function assertKnownTable(table: string): void {
   }
 }
 
-/** Cells are JSON scalars (text, number, epoch-ms datetime, boolean) or null, as SOAR table cells are. */
-export function assertCells(cells: Record<string, CellValue>): void {
-  for (const [column, value] of Object.entries(cells)) {
-    const t = typeof value;
-    if (value !== null && t !== 'string' && t !== 'number' && t !== 'boolean') {
-      throw new AppError(ErrorCodes.SOAR_BAD_REQUEST, `cell '${column}' must be text, number, boolean or null`, {
-        status: 400,
-      });
-    }
-    if (t === 'number' && !Number.isFinite(value)) {
-      throw new AppError(ErrorCodes.SOAR_BAD_REQUEST, `cell '${column}' must be a finite number`, { status: 400 });
-    }
-  }
-}
-
 export function notFound(what: string, id: number): AppError {
   return new AppError(ErrorCodes.SOAR_NOT_FOUND, `${what} ${id} not found`, { status: 404 });
 }

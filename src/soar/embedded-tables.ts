@@ -1,8 +1,8 @@
 import type { Database } from 'better-sqlite3';
+import { assertTableCells } from './embedded-columns.ts';
 import { sql } from './embedded-db.ts';
 import { AppError, ErrorCodes } from '../shared/errors.ts';
 import {
-  assertCells,
   assertKnownTable,
   notFound,
   toAttachmentInfo,
@@ -28,7 +28,7 @@ export function insertTableRow(
   cells: Record<string, CellValue>,
 ): TableRow {
   assertKnownTable(table);
-  assertCells(cells);
+  assertTableCells(table, cells);
   requireIncident(db, incidentId);
   const now = Date.now();
   const info = sql(
@@ -47,7 +47,7 @@ export function mergeTableRow(
   cells: Record<string, CellValue>,
 ): TableRow {
   assertKnownTable(table);
-  assertCells(cells);
+  assertTableCells(table, cells);
   const row = findTableRow(db, incidentId, table, rowId);
   const merged = { ...toTableRow(row).cells, ...cells };
   sql(db, 'UPDATE table_rows SET cells = ?, updated_at = ? WHERE id = ?').run(

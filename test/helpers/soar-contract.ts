@@ -11,7 +11,8 @@ import { SepTables, type NewIncident, type SoarClient } from '../../src/soar/por
  * - `options.now` is the clock: merge-window decisions compare it with the `now` of the last create/merge of that
  *   incident (the adapter must remember that last-seen time itself, e.g. in a custom field).
  * - Message-ID dedup is per (Message-ID, dedup key): one outbreak mail yields several incidents with one Message-ID.
- * - Unknown incident, unknown table, unknown row → AppError SOAR_NOT_FOUND.
+ * - Unknown incident, unknown table, unknown row → AppError SOAR_NOT_FOUND; unknown column or a cell of the wrong
+ *   type (sep-functions.md §7 column types) → SOAR_BAD_REQUEST, as SOAR answers 400.
  * Every test uses fresh random dedup keys and Message-IDs, so `make` may hand out a shared backend.
  */
 export type ContractFactory = () => Promise<{ client: SoarClient; cleanup: () => Promise<void> }>;
@@ -318,6 +319,33 @@ export function soarContractSuite(label: string, make: ContractFactory): void {
       expect((await client.listTableRows(incident.id, table)).map((r) => r.id)).toEqual([row.id]);
       await expectNotFound(client.updateTableRow(incident.id, table, row2.id, { scan_result: 'x' }));
       await expectNotFound(client.listTableRows(incident.id, 'no_such_table'));
+    });
+
+    it('rejects a data-table column the table does not have, or a value of the wrong type', async () => {
+      const { incident } = await client.findOrCreateIncident(sampleIncident(), { mergeWindowMs: WINDOW, now: base });
+      const codeOf = (p: Promise<unknown>) =>
+        p.then(
+          () => 'ok',
+          (e: unknown) => (e instanceof AppError ? e.code : String(e)),
+        );
+      const summary = SepTables.statusSummary;
+      expect(await codeOf(client.addTableRow(incident.id, summary, { no_such_column: 'x' }))).toBe(
+        ErrorCodes.SOAR_BAD_REQUEST,
+      );
+      expect(await codeOf(client.addTableRow(incident.id, summary, { total: 'twelve' }))).toBe(
+        ErrorCodes.SOAR_BAD_REQUEST,
+      );
+      expect(await codeOf(client.addTableRow(incident.id, SepTables.groups, { policyInheritanceEnabled: 'yes' }))).toBe(
+        ErrorCodes.SOAR_BAD_REQUEST,
+      );
+      expect(await client.listTableRows(incident.id, summary)).toEqual([]);
+      const ok = await client.addTableRow(incident.id, SepTables.criticalEvents, {
+        acknowledged: false,
+        date_added: 1_719_410_554_000,
+        subject: 'CRITICAL: OLD SONAR DEFINITIONS',
+        event_id: null,
+      });
+      expect(ok.cells).toMatchObject({ acknowledged: false, date_added: 1_719_410_554_000 });
     });
 
     it('round-trips attachments byte for byte (binary with NUL bytes, CSV)', async () => {

@@ -139,7 +139,7 @@ describe('embedded store specifics', () => {
         () => 'ok',
         (e: unknown) => (e as AppError).code,
       );
-    const badCells = { x: { nested: true } } as unknown as Record<string, string>;
+    const badCells = { group_name: { nested: true } } as unknown as Record<string, string>;
     expect(await codeOf(store.addTableRow(incident.id, SepTables.groups, badCells))).toBe(ErrorCodes.SOAR_BAD_REQUEST);
     expect(await codeOf(store.addAttachment(incident.id, 'big', 'x/y', Buffer.alloc(11)))).toBe(
       ErrorCodes.SOAR_BAD_REQUEST,
