@@ -64,6 +64,12 @@ describe('estate functions', () => {
     expect(first.content.length).toBe(20);
     const ids = (await fns.getComputers({ matchingEndpointIds: true })).content as { endpoints_matching_ids: string[] };
     expect(ids.endpoints_matching_ids).toHaveLength(sim.state.computers.length);
+    const lean = (await fns.getComputers({ matchingEndpointIds: true, idsOnly: true, pageSize: 50 })).content as {
+      endpoints_matching_ids: string[];
+      content: unknown[];
+    };
+    expect(lean.endpoints_matching_ids).toEqual(ids.endpoints_matching_ids);
+    expect(lean.content).toEqual([]);
     const summary = (await fns.getComputers({ status: true })).content as EndpointStatusSummary;
     expect(summary.total).toBe(sim.state.computers.length);
     expect(summary.offline).toBe(sim.state.computers.filter((c) => c.onlineStatus === 0).length);
@@ -152,7 +158,10 @@ describe('commands', () => {
       commandId: scan.content.commandID_computer!,
       statusType: 'scan',
       resultsLimit: 1,
+      pageSize: 2, // three endpoints over two pages: the totals cover both
     });
+    expect(out.content.status.total_ep_count).toBe(3);
+    expect(out.content.status.total_match_ep_count).toBe(3);
     const c: GetCommandStatusOutput = out.content;
     expect(c.status.scan_eoc_hits_over_limit).toBe(true);
     expect(c.status.content.reduce((n, e) => n + (e.scan_result?.match_count ?? 0), 0)).toBe(1);

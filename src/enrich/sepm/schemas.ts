@@ -183,6 +183,8 @@ const getComputers = z
     status: optBool,
     statusDetails: optBool,
     matchingEndpointIds: optBool,
+    /** With matchingEndpointIds: stream the pages and keep only the ids (page content left empty) — large estates. */
+    idsOnly: optBool,
   })
   .strict();
 
