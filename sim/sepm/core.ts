@@ -68,9 +68,10 @@ export class SimCore {
       events: defaultEvents(this.startedAt),
       stats: { logins: 0, requests: {} },
     };
+    // Ids are generated upper-case; lookups upper-case their input.
     for (const c of estate.computers) {
-      this.byUniqueId.set(c.uniqueId.toUpperCase(), c);
-      this.byHardwareKey.set(c.hardwareKey.toUpperCase(), c);
+      this.byUniqueId.set(c.uniqueId, c);
+      this.byHardwareKey.set(c.hardwareKey, c);
     }
     for (const g of estate.groups) this.groupsById.set(g.id, g);
     this.recordCtx = {
