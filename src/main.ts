@@ -101,6 +101,7 @@ async function startWorker(
       toIncidents: mapToIncidents,
       soar,
       mergeWindowMs: config.soar.mergeWindowHours * 3600_000,
+      rejectUntrusted: senderChecksConfigured(config),
     },
   });
   workers.push((deadlineMs) => handle.close(deadlineMs));
@@ -143,6 +144,12 @@ async function startSources(
     service.spoolDir = dir;
     sources.push((deadlineMs) => spool.stop(deadlineMs));
   }
+}
+
+/** True when at least one sender-authenticity check is on (then an untrusted verdict means forged mail). */
+export function senderChecksConfigured(config: Config): boolean {
+  const a = config.senderAuth;
+  return a.requireSpf || a.requireDkim || a.requireDmarc || a.trustedRelays.length > 0;
 }
 
 async function openSoar(config: Config, logger: Logger): Promise<SoarClient> {

@@ -44,6 +44,12 @@ export interface IntakeDeps {
   soar: SoarClient;
   /** Merge repeats into an open incident updated within this window, ms. */
   mergeWindowMs: number;
+  /**
+   * Reject mail whose sender verdict is untrusted. main.ts sets it when at least one sender check is configured:
+   * then a forged SEPM alert must not become an incident. With no check configured every verdict is untrusted
+   * (it only gates automation) and mail is ingested.
+   */
+  rejectUntrusted: boolean;
   /** Resolves once Redis has the hand-off job. */
   handOff: (jobId: string, data: IncidentReadyData) => Promise<void>;
 }
@@ -63,6 +69,8 @@ export async function processIntake(data: IntakeJobData, deps: IntakeDeps): Prom
     if (code) throw new UnrecoverableError(`${code}: mail cannot be processed (${reason})`);
     return { status: 'rejected', reason };
   }
+  if (deps.rejectUntrusted && result.sender.verdict === 'untrusted')
+    return { status: 'rejected', reason: 'sender_untrusted' };
   if (!result.notification)
     throw new UnrecoverableError(`${ErrorCodes.MAIL_PARSE_FAILED}: accepted mail without notification`);
   const notification = result.notification;
