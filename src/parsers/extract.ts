@@ -148,7 +148,7 @@ function addHeaderFields(n: SepNotification, lines: readonly string[], scan: Blo
   const declared = declaredCount(lines);
   if (declared !== undefined) n.declaredCount = declared;
   for (const line of lines) {
-    if (!line.startsWith('This alarm') && !line.startsWith('this alarm')) continue;
+    if (line.length > 300 || (!line.startsWith('This alarm') && !line.startsWith('this alarm'))) continue;
     const g = GENERATED_AT.exec(line);
     if (g) {
       const iso = parseSepmDate(g[1] as string, timeZone);

@@ -3,7 +3,7 @@ import { AppError, ErrorCodes } from '../shared/errors.ts';
 import { applyWhitelist, compileWhitelist, type CompiledWhitelist } from '../whitelist/index.ts';
 import { eventsToArtifacts } from './artifacts.ts';
 import { senderAllowed } from './envelope-filter.ts';
-import { extractNotification } from './extract.ts';
+import { extractNotification, MAX_BODY_CHARS } from './extract.ts';
 import { splitInlineForward } from './forward.ts';
 import { decodeMail, type DecodedMail } from './mime.ts';
 import { checkSender } from './sender-auth.ts';
@@ -58,7 +58,7 @@ export async function analyzeMail(raw: Buffer, options: AnalyzeOptions): Promise
   }
   const sender = checkSender(decoded.headerLines, options.senderAuth);
   const alert = pickAlert(decoded);
-  const notification = extractNotification(alert.subject, alert.body, { timeZone: options.timeZone, html: alert.html });
+  const notification = extractAlert(alert, options.timeZone);
   notification.forwarded = alert.forwarded;
   const { kept, dropped } = applyWhitelist(eventsToArtifacts(notification), options.whitelist);
   const rejectReason = decide(decoded.meta, sender, notification, options.allowedSenders);
@@ -72,6 +72,14 @@ export async function analyzeMail(raw: Buffer, options: AnalyzeOptions): Promise
   };
   if (rejectReason) result.rejectReason = rejectReason;
   return result;
+}
+
+/** Extracts from the chosen body; a stub text/plain part ("view this mail in HTML") falls back to the HTML part. */
+function extractAlert(alert: Alert, timeZone: string): SepNotification {
+  const n = extractNotification(alert.subject, alert.body, { timeZone, html: alert.html });
+  if (n.events.length > 0 || !alert.alternative) return n;
+  const fromHtml = extractNotification(alert.subject, alert.alternative.html, { timeZone, html: true });
+  return fromHtml.events.length > 0 ? fromHtml : n;
 }
 
 function decide(
@@ -92,6 +100,8 @@ interface Alert {
   body: string;
   html: boolean;
   forwarded: boolean;
+  /** The text/html alternative of a text/plain body, tried when the plain text yields no event. */
+  alternative?: { html: string };
 }
 
 const FORWARD_PREFIX = /^(?:\s*(?:fwd?|tr|wg|rv|re)\s*:\s*)+/i;
@@ -103,14 +113,22 @@ function pickAlert(d: DecodedMail): Alert {
     return { ...inner, forwarded: true };
   }
   const ownText = d.text.trim() !== '' ? d.text : undefined;
-  const plain = ownText ?? (d.html !== undefined ? htmlToText(d.html) : '');
+  // Bounded like the extractor's input: forward markers sit near the top of what a person wrote.
+  const plain = (ownText ?? (d.html !== undefined ? htmlToText(d.html.slice(0, MAX_BODY_CHARS)) : '')).slice(
+    0,
+    MAX_BODY_CHARS,
+  );
   const inline = splitInlineForward(plain);
   if (inline) {
     const subject = inline.subject || d.meta.subject.replace(FORWARD_PREFIX, '');
     return { subject, body: inline.body, html: false, forwarded: true };
   }
-  if (ownText !== undefined) return { subject: d.meta.subject, body: ownText, html: false, forwarded: false };
-  return { subject: d.meta.subject, body: d.html ?? '', html: d.html !== undefined, forwarded: false };
+  const own = { subject: d.meta.subject, forwarded: false };
+  if (ownText !== undefined) {
+    const alt = { html: d.html ?? '' };
+    return { ...own, body: ownText, html: false, ...(d.html !== undefined ? { alternative: alt } : {}) };
+  }
+  return { ...own, body: d.html ?? '', html: d.html !== undefined };
 }
 
 function unread(raw: Buffer, reason: 'too_large' | 'unreadable', err: AppError): MailParseResult {

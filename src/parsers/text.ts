@@ -45,23 +45,46 @@ const SPACE_LIKE = /[\u00a0\u202f\u2007]/;
 const SPACE_LIKE_ALL = /[\u00a0\u202f\u2007]/g;
 
 const HTML_HINT =
-  /<(?:br|p|div|a|table|tr|td|th|span|html|body|font|b|i|strong|ul|li|pre|head)\b[^>]*>|<\/[a-z][a-z0-9]*\s*>/i;
+  /<(?:br|p|div|a|table|tr|td|th|span|html|body|font|b|i|strong|ul|li|pre|head)\b[^<>]*>|<\/[a-z][a-z0-9]*\s*>/i;
 
 export function looksLikeHtml(s: string): boolean {
   return s.includes('<') && HTML_HINT.test(s);
 }
 
+const INVISIBLE_OPEN = /<(head|script|style|title)\b[^<>]*>|<!--/gi;
+
+/**
+ * Removes <head>, <script>, <style>, <title> elements and comments in one linear pass (a lazy regex over the
+ * whole document is quadratic on hostile input with many unclosed openers). An unclosed one drops the rest.
+ */
+function stripInvisible(html: string): string {
+  if (!html.includes('<')) return html;
+  const lower = html.toLowerCase();
+  let out = '';
+  let pos = 0;
+  INVISIBLE_OPEN.lastIndex = 0;
+  for (let m = INVISIBLE_OPEN.exec(html); m; m = INVISIBLE_OPEN.exec(html)) {
+    if (m.index < pos) continue;
+    out += html.slice(pos, m.index);
+    const closer = m[1] ? `</${m[1].toLowerCase()}` : '-->';
+    const end = lower.indexOf(closer, m.index + m[0].length);
+    if (end === -1) return out;
+    const gt = closer === '-->' ? end + 2 : lower.indexOf('>', end);
+    pos = gt === -1 ? html.length : gt + 1;
+    INVISIBLE_OPEN.lastIndex = pos;
+  }
+  return out + html.slice(pos);
+}
+
 /** HTML → text: drop head/script/style, block-level tags and <br> → newline, other tags removed, entities decoded. */
 export function htmlToText(html: string): string {
   return decodeEntities(
-    html
-      .replace(/<(head|script|style|title)\b[^>]*>[\s\S]*?<\/\1\s*>/gi, '')
-      .replace(/<!--[\s\S]*?-->/g, '')
+    stripInvisible(html)
       .replace(/\r?\n/g, ' ')
       .replace(/<br\s*\/?>/gi, '\n')
       .replace(/<\/(p|div|tr|li|h[1-6]|table|pre)\s*>/gi, '\n')
       .replace(/<\/t[dh]\s*>/gi, ' ')
-      .replace(/<[a-z!/][^>]*>/gi, ''),
+      .replace(/<[a-z!/][^<>]*>/gi, ''),
   );
 }
 

@@ -100,6 +100,25 @@ describe('hostile mail input', () => {
     expect(d.text).toContain('Risk name');
   });
 
+  it('handles HTML full of unclosed tags without super-linear regex work', async () => {
+    const junk = '<script'.repeat(20_000) + '<a href="x'.repeat(20_000) + '<!--'.repeat(5_000);
+    const raw = Buffer.from(`${HEAD}Content-Type: text/html\r\n\r\n<p>${ALERT.replace(/\r\n/g, '<br>')}</p>${junk}`);
+    const r = await analyzeMail(raw, fixtureOptions());
+    expect(r.accepted).toBe(true);
+    expect(r.notification?.events[0]?.computer).toBe('TEST-ENDPOINT');
+    const opener = Buffer.from(`${HEAD}Content-Type: text/html\r\n\r\n<title>${'<a '.repeat(30_000)}<p>${ALERT}</p>`);
+    expect((await analyzeMail(opener, fixtureOptions())).rejectReason).toBe('no_events');
+  });
+
+  it('falls back to the HTML part when the text/plain part is a stub', async () => {
+    const raw = Buffer.from(
+      `${HEAD}Content-Type: multipart/alternative; boundary="A"\r\n\r\n--A\r\nContent-Type: text/plain\r\n\r\nThis message requires an HTML viewer.\r\n--A\r\nContent-Type: text/html\r\n\r\n<html><body>${ALERT.replace(/\r\n/g, '<br>')}</body></html>\r\n--A--\r\n`,
+    );
+    const r = await analyzeMail(raw, fixtureOptions());
+    expect(r.accepted).toBe(true);
+    expect(r.notification?.events[0]).toMatchObject({ computer: 'TEST-ENDPOINT', filePath: 'C:\\x.exe' });
+  });
+
   it('honours a smaller configured cap', async () => {
     const raw = Buffer.from(`${HEAD}Content-Type: text/plain\r\n\r\n${ALERT}${'x'.repeat(4096)}`);
     expect((await decodeError(raw, 2048)).details).toMatchObject({ maxRawBytes: 2048 });
