@@ -87,6 +87,15 @@ export function intParam(query: URLSearchParams, key: string, dflt: number): num
   return Number.isInteger(n) && n >= 0 ? n : null;
 }
 
+/** Malformed percent-encoding stays literal (it then simply matches no object) instead of throwing. */
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
 export interface Matched {
   route: Route;
   params: Record<string, string>;
@@ -108,7 +117,7 @@ export function matchRoute(
     for (let i = 0; i < pSegs.length; i++) {
       const p = pSegs[i] as string;
       const s = segs[i] as string;
-      if (p.startsWith('{') && p.endsWith('}')) params[p.slice(1, -1)] = decodeURIComponent(s);
+      if (p.startsWith('{') && p.endsWith('}')) params[p.slice(1, -1)] = safeDecode(s);
       else if (p !== s) {
         okMatch = false;
         break;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SimCore } from '../../../sim/sepm/core.ts';
 import { generateEstate } from '../../../sim/sepm/estate.ts';
-import { listParam, page, sepmError } from '../../../sim/sepm/http.ts';
+import { listParam, matchRoute, page, sepmError } from '../../../sim/sepm/http.ts';
 import { wildcard } from '../../../sim/sepm/routes-estate.ts';
 
 describe('estate generation', () => {
@@ -48,6 +48,20 @@ describe('HTTP helpers', () => {
       totalElements: 5,
       totalPages: 3,
     });
+  });
+
+  it('matches route templates and keeps malformed escapes literal', () => {
+    const route = {
+      method: 'GET',
+      pattern: '/command-queue/{id}',
+      versions: ['v1'] as const,
+      auth: true,
+      handler: () => ({ status: 200 }),
+    };
+    expect(matchRoute([route], 'GET', 'v1', '/command-queue/AB%20C')?.params).toEqual({ id: 'AB C' });
+    expect(matchRoute([route], 'GET', 'v1', '/command-queue/%E0%A4%A')?.params).toEqual({ id: '%E0%A4%A' });
+    expect(matchRoute([route], 'GET', 'v2', '/command-queue/X')).toBeNull();
+    expect(matchRoute([route], 'POST', 'v1', '/command-queue/X')).toBeNull();
   });
 
   it('matches * wildcards case-insensitively over the whole name', () => {
