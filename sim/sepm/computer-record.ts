@@ -148,6 +148,19 @@ function groupRef(ctx: RecordContext, c: SimComputer): Record<string, unknown> {
   };
 }
 
+/** Online clients check in every 5 minutes (ms), each at its own phase. */
+const HEARTBEAT_MS = 300_000;
+
+/**
+ * lastUpdateTime as SEPM would report it now (epoch ms): an online client's last check-in on its own 5-minute
+ * grid, so a long-running simulator does not drift every endpoint into "out of date"; offline clients keep the
+ * time they stopped.
+ */
+export function effectiveLastUpdate(c: SimComputer, now: number): number {
+  if (c.onlineStatus === 0) return c.lastUpdateTime;
+  return now - ((((now - c.lastUpdateTime) % HEARTBEAT_MS) + HEARTBEAT_MS) % HEARTBEAT_MS);
+}
+
 /** Built as one flat literal: V8 turns a spread inside a ~150-key literal into a millisecond-slow path. */
 export function computerRecord(ctx: RecordContext, c: SimComputer): Record<string, unknown> {
   const rng = makeRng(mixSeed(ctx.seed, c.index, 3));
@@ -159,6 +172,7 @@ export function computerRecord(ctx: RecordContext, c: SimComputer): Record<strin
   const user = pick(rng, win ? ['Administrator', 'jdoe', 'asmith', 'svc_backup'] : ['root', 'jdoe', 'admin']);
   const agentVersion = pick(rng, ['14.3.9205.6000', '14.3.9717.7000', '14.3.10148.8000']);
   const lastScan = c.lastUpdateTime - randInt(rng, 60, 86_400) * 1000;
+  const lastUpdate = effectiveLastUpdate(c, Date.now());
   const defs = new Date(c.lastUpdateTime).toISOString().slice(2, 10).replace(/-/g, '');
   return {
     group: groupRef(ctx, c),
@@ -225,7 +239,7 @@ export function computerRecord(ctx: RecordContext, c: SimComputer): Record<strin
     idsChecksum: null,
     creationTime: created,
     onlineStatus: c.onlineStatus,
-    lastUpdateTime: c.lastUpdateTime,
+    lastUpdateTime: lastUpdate,
     lastServerId: '477D0222092E5BB91EC14117B8C56C14',
     lastServerName: 'sepm-sim',
     lastSiteId: 'C18D5D63092E5BB937BFAB713E75E3E9',
@@ -240,7 +254,7 @@ export function computerRecord(ctx: RecordContext, c: SimComputer): Record<strin
     officePhone: '',
     mobilePhone: '',
     homePhone: '',
-    agentTimeStamp: c.lastUpdateTime,
+    agentTimeStamp: lastUpdate,
     agentUsn: randInt(rng, 100_000, 2_000_000),
     patternIdx: hexId(rng),
     apOnOff: eng.apOnOff,
@@ -296,7 +310,7 @@ export function computerRecord(ctx: RecordContext, c: SimComputer): Record<strin
     atpServer: '',
     tpmDevice: '0',
     dhcpServer: '0.0.0.0',
-    computerTimeStamp: c.lastUpdateTime,
+    computerTimeStamp: lastUpdate,
     computerUsn: randInt(rng, 100_000, 2_000_000),
     diskDrive: win ? 'C:\\' : '/',
     hypervisorVendorId: '1',

@@ -1,5 +1,5 @@
 /** Estate routes: GET/PATCH /computers, GET /groups, GET /domains. */
-import { osInfo } from './computer-record.ts';
+import { effectiveLastUpdate, osInfo } from './computer-record.ts';
 import type { SimCore } from './core.ts';
 import { compareNames } from './estate.ts';
 import { intParam, listParam, ok, page, sepmError, type RequestCtx, type Reply, type Route } from './http.ts';
@@ -36,6 +36,12 @@ const COMPUTER_SORTS: Record<string, (core: SimCore) => (a: SimComputer, b: SimC
     ) || compareNames(a.computerName, b.computerName),
 };
 
+/** `os` filter values a computer answers to (the spec lists both MacOSX and OSX for macOS). */
+function osTokens(c: SimComputer): string[] {
+  const token = osInfo(c).token.toLowerCase();
+  return token === 'macosx' ? ['macosx', 'osx'] : [token];
+}
+
 function filterComputers(core: SimCore, q: URLSearchParams): SimComputer[] {
   const domain = q.get('domain')?.trim();
   const byDomain = (c: SimComputer): boolean => !domain || c.domainId === domain.toUpperCase();
@@ -50,11 +56,12 @@ function filterComputers(core: SimCore, q: URLSearchParams): SimComputer[] {
   const lastUpdate = Number(q.get('lastUpdate') ?? 0) || 0;
   const mac = q.get('mac')?.trim();
   const macRe = mac ? wildcard(mac) : null;
+  const now = Date.now();
   return core.state.computers.filter((c) => {
     if (!byDomain(c)) return false;
     if (nameRe && !nameRe.test(c.computerName)) return false;
-    if (oses.size > 0 && !oses.has(osInfo(c).token.toLowerCase())) return false;
-    if (lastUpdate > 0 && c.lastUpdateTime < lastUpdate) return false;
+    if (oses.size > 0 && !osTokens(c).some((t) => oses.has(t))) return false;
+    if (lastUpdate > 0 && effectiveLastUpdate(c, now) < lastUpdate) return false;
     if (macRe) {
       const macs = core.record(c).macAddresses as string[];
       if (!macs.some((m) => macRe.test(m))) return false;

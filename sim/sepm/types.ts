@@ -94,7 +94,7 @@ export interface SimComputer {
   infected: 0 | 1;
   /** the host-integrity state to restore when a network quarantine is undone */
   savedQuarantine?: { status: number; code: number; desc: string };
-  /** epoch ms */
+  /** epoch ms: last check-in at generation; online clients keep checking in every 5 min from it */
   lastUpdateTime: number;
   files: SimPlantedFile[];
 }

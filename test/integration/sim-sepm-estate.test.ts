@@ -143,6 +143,9 @@ describe('paging and filters', () => {
       .json as Page<Computer>;
     expect(mac.content.every((c) => String(c.operatingSystem).startsWith('macOS'))).toBe(true);
     expect(mac.totalElements).toBe(sim.state.computers.filter((c) => c.os === 'macos').length);
+    const osx = (await api.call('GET', '/computers', { query: { os: ['OSX', 'Ubuntu,RedHat'] } }))
+      .json as Page<Computer>;
+    expect(osx.totalElements).toBe(sim.state.computers.filter((c) => c.os !== 'windows').length);
     const lab = sim.state.domains[1]?.id ?? '';
     const inLab = (await api.call('GET', '/computers', { query: { domain: lab, pageSize: '100' } }))
       .json as Page<Computer>;

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SimCore } from '../../../sim/sepm/core.ts';
 import { generateEstate } from '../../../sim/sepm/estate.ts';
 import { listParam, matchRoute, page, sepmError } from '../../../sim/sepm/http.ts';
@@ -18,7 +18,12 @@ describe('estate generation', () => {
     expect(a.groups.every((g) => g.createdBy.length === 128)).toBe(true);
   });
 
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('builds the same full record on every call, with a trailing-space OS somewhere', () => {
+    vi.useFakeTimers({ now: 1_800_000_000_000, toFake: ['Date'] });
     const core = new SimCore({ computers: 300, seed: 2 });
     const first = core.state.computers.map((c) => JSON.stringify(core.record(c)));
     const again = core.state.computers.map((c) => JSON.stringify(core.record(c)));
@@ -26,6 +31,19 @@ describe('estate generation', () => {
     const records = core.state.computers.map((c) => core.record(c));
     expect(records.some((r) => String(r.operatingSystem).endsWith(' '))).toBe(true);
     expect(Object.keys(records[0] ?? {})).toHaveLength(147);
+  });
+
+  it('keeps online clients checking in every 5 minutes; offline ones stay stale', () => {
+    vi.useFakeTimers({ now: 1_800_000_000_000, toFake: ['Date'] });
+    const core = new SimCore({ computers: 100, seed: 4 });
+    const on = core.state.computers.find((c) => c.onlineStatus === 1);
+    const off = core.state.computers.find((c) => c.onlineStatus === 0);
+    if (!on || !off) throw new Error('estate');
+    vi.setSystemTime(1_800_000_000_000 + 3 * 86_400_000);
+    const fresh = core.record(on).lastUpdateTime as number;
+    expect(Date.now() - fresh).toBeLessThan(300_000);
+    expect((fresh - on.lastUpdateTime) % 300_000).toBe(0);
+    expect(core.record(off).lastUpdateTime).toBe(off.lastUpdateTime);
   });
 });
 
