@@ -2,7 +2,7 @@ import { isRiskEvent, scanBlocks, type BlockScan } from './blocks.ts';
 import { classify } from './classify.ts';
 import { assertTimeZone, parseSepmDate } from './dates.ts';
 import { normaliseIp } from './fields.ts';
-import { normaliseBody } from './text.ts';
+import { normaliseBodyLines } from './text.ts';
 import { NotificationTypes, RISK_TYPES, type RiskEvent, type SepNotification } from './types.ts';
 import { resolveAction } from './actions.ts';
 
@@ -34,8 +34,11 @@ const HEALTH_SERVER = /^server (\S+) health status/i;
 
 export function extractNotification(subject: string, body: string, opts: ExtractOptions): SepNotification {
   assertTimeZone(opts.timeZone);
-  const text = normaliseBody(body.length > MAX_BODY_CHARS ? body.slice(0, MAX_BODY_CHARS) : body, opts.html ?? false);
-  const lines = text.split('\n');
+  const lines = normaliseBodyLines(
+    body.length > MAX_BODY_CHARS ? body.slice(0, MAX_BODY_CHARS) : body,
+    opts.html ?? false,
+  );
+  const text = lines.join('\n');
   let scan = scanBlocks(lines, opts.timeZone);
   const truncated = isTruncated(text, lines, scan);
   if (truncated && scan.lastEventLine === lines.length - 1) {

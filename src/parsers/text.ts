@@ -94,6 +94,11 @@ export function htmlToText(html: string): string {
  * line (SEPM uses it between fields) unless it follows a label's colon; every line trimmed; runs of 3+ blank lines collapsed.
  */
 export function normaliseBody(body: string, isHtml: boolean): string {
+  return normaliseBodyLines(body, isHtml).join('\n');
+}
+
+/** normaliseBody, returned as lines (what the extractor works on; saves re-splitting the text). */
+export function normaliseBodyLines(body: string, isHtml: boolean): string[] {
   let text = body;
   if (isHtml || looksLikeHtml(text)) {
     text = htmlToText(text);
@@ -103,7 +108,7 @@ export function normaliseBody(body: string, isHtml: boolean): string {
   } else {
     text = decodeEntities(text);
   }
-  return normaliseLines(text).join('\n');
+  return normaliseLines(text);
 }
 
 /** Line-level part of normaliseBody; returns the lines (the extractor works on them). */
