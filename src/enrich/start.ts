@@ -53,6 +53,7 @@ export async function startEnrichment(ctx: EnrichmentContext): Promise<{ close()
     [QueueNames.tracking]: new Queue(QueueNames.tracking, { connection: redis, prefix: ctx.prefix }),
   };
   const deps: WorkerDeps = {
+    client: sepm.client,
     config: ctx.config,
     fns: sepm.fns,
     soar: ctx.soar,

@@ -21,7 +21,7 @@ describe('containment jobs', () => {
     await h?.close();
   });
 
-  const windows = () => h.sim.state.computers.filter((c) => c.os === 'windows');
+  const windows = () => h.sim.state.computers.filter((c) => c.os === 'windows' && !/^WS-0002/.test(c.computerName));
 
   it('quarantine job: state column In progress → Completed, endpoint shows Quarantined, audit note with undo', async () => {
     const target = windows()[2]!;

@@ -16,6 +16,9 @@ describe('playbooks', () => {
     await h?.close();
   });
 
+  /** Unprotected Windows endpoints (the estate's names come from the simulator's seed). */
+  const windows = () => h.sim.state.computers.filter((c) => c.os === 'windows' && !/^WS-0002/.test(c.computerName));
+
   const run = async (name: string, payload: Record<string, unknown>) => {
     const job = await h.waitJob(h.queues.sep, await h.enqueue(name, payload), 30_000);
     if (job.failedReason && (await job.getState()) === 'failed') throw new Error(job.failedReason);
@@ -23,7 +26,7 @@ describe('playbooks', () => {
   };
 
   it('scan → match row → upload (tracked) → file content attached; remediation of the row; artifact from the row', async () => {
-    const host = h.sim.state.computers.find((c) => c.computerName === 'SRV-00009')!;
+    const host = windows()[0]!;
     const sha256 = createHash('sha256').update(EICAR).digest('hex');
     const path = 'C:\\Temp\\eicar.com';
     h.sim.plantFile(host.uniqueId, { path, sha256, content: EICAR });
@@ -92,7 +95,7 @@ describe('playbooks', () => {
   });
 
   it('move records the previous group for undo; un-quarantine and quarantine status; lock-down only without inheritance', async () => {
-    const host = h.sim.state.computers.find((c) => c.computerName === 'SRV-00014')!;
+    const host = windows()[1]!;
     const from = host.groupId;
     const to = h.sim.state.groups.find((g) => g.id !== from && g.domainId === host.domainId)!;
     const incidentId = await h.newIncident([]);
@@ -123,7 +126,7 @@ describe('playbooks', () => {
     const domains = await run('get-domains', {});
     expect(domains).toMatchObject({ success: true });
     expect((domains.content as unknown[]).length).toBe(h.sim.state.domains.length);
-    const guarded = h.sim.state.computers.find((c) => c.computerName === 'WS-00022')!;
+    const guarded = h.sim.state.computers.find((c) => /^WS-0002/.test(c.computerName))!;
     await expect(run('quarantine-endpoints', { computerIds: guarded.uniqueId })).rejects.toThrow(/POLICY_DENIED/);
     expect(guarded.quarantineStatus).not.toBe(1);
   });

@@ -3,6 +3,7 @@ import type { Config } from '../../config/schema.ts';
 import { AppError, ErrorCodes } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { SoarClient, TableRow } from '../../soar/port.ts';
+import type { SepmClient } from '../sepm/client.ts';
 import { runSepFunction, type SepFunctions } from '../sepm/functions.ts';
 import type { SepFunctionName, SepFunctionOutputs, SepResult } from '../sepm/schemas.ts';
 import type { JobMeta, JobName } from './registry.ts';
@@ -11,6 +12,8 @@ import type { JobMeta, JobName } from './registry.ts';
 export interface JobContext {
   config: Config;
   fns: SepFunctions;
+  /** The same client as fns' (streamed reads of large command results). */
+  client: SepmClient;
   soar: SoarClient;
   /** For the shared hourly containment caps. */
   redis: Redis;

@@ -7,6 +7,7 @@ import { describeError, isAppError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { QueueName, QueueNames } from '../../shared/queues.ts';
 import type { SoarClient } from '../../soar/port.ts';
+import type { SepmClient } from '../sepm/client.ts';
 import type { SepFunctions } from '../sepm/functions.ts';
 import { autoEnrich } from '../playbooks/auto.ts';
 import type { JobContext } from './context.ts';
@@ -23,6 +24,7 @@ import { enqueueJob, invalidPayloadError, queueFor, validateJobPayload, type Job
 export interface WorkerDeps {
   config: Config;
   fns: SepFunctions;
+  client: SepmClient;
   soar: SoarClient;
   /** Shared connection for queues and the hourly caps (workers duplicate it for blocking reads). */
   redis: Redis;
@@ -41,6 +43,7 @@ export function buildContext(deps: WorkerDeps, meta: JobMeta, jobId: string): Jo
   return {
     config: deps.config,
     fns: deps.fns,
+    client: deps.client,
     soar: deps.soar,
     redis: deps.redis,
     prefix: deps.prefix,

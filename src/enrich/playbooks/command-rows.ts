@@ -42,6 +42,7 @@ export interface CommandStatusLike {
   total_ep_count?: number;
   total_not_completed?: number;
   total_match_count?: number;
+  total_match_ep_count?: number;
   total_remediation_count?: number;
   total_fail_remediation_count?: number;
   scan_eoc_hits_over_limit?: boolean;

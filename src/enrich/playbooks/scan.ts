@@ -57,12 +57,34 @@ function commandIdOf(out: { commandID_computer?: string; commandID_group?: strin
   return id;
 }
 
+/**
+ * Endpoint ids per EOC command. The ids travel in the query string and SEPM's Tomcat refuses request lines over
+ * 8 KiB (a 32-hex id costs 46 bytes as a repeated key), so a large estate is scanned by several commands.
+ */
+export const SCAN_CHUNK = 100;
+
+export function chunk<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
 export async function eocScanArtifact(p: PlaybookPayload<'eoc-scan-artifact'>, ctx: JobContext): Promise<unknown> {
   const ids = matchingIds(await sepOk(ctx, 'get-computers', { matchingEndpointIds: true }));
   if (ids.length === 0) {
     await ctx.soar.addNote(p.incidentId, `EOC scan for '${p.artifact.value}' not started: SEPM has no endpoints.`);
     return { endpoints: 0 };
   }
+  const commands: { commandId: string; rowId: number }[] = [];
+  for (const batch of chunk(ids, SCAN_CHUNK)) commands.push(await startScan(p, batch, ctx));
+  return { endpoints: ids.length, commandId: commands[0]!.commandId, rowId: commands[0]!.rowId, commands };
+}
+
+async function startScan(
+  p: PlaybookPayload<'eoc-scan-artifact'>,
+  ids: string[],
+  ctx: JobContext,
+): Promise<{ commandId: string; rowId: number }> {
   const out = await sepOk(ctx, 'scan-endpoints', {
     computerIds: ids,
     scanType: `${p.scanType}_SCAN`,
@@ -90,7 +112,7 @@ export async function eocScanArtifact(p: PlaybookPayload<'eoc-scan-artifact'>, c
     artifactId: p.artifactId,
     scanType: p.scanType,
   });
-  return { commandId, endpoints: ids.length, rowId: row.id };
+  return { commandId, rowId: row.id };
 }
 
 async function remediateRow(p: PlaybookPayload<'remediate-artifact'>, rowId: number, ctx: JobContext) {
@@ -151,6 +173,32 @@ async function remediateArtifactHash(p: PlaybookPayload<'remediate-artifact'>, c
   if (!gate.run) return { dryRun: true, note: gate.note };
   const ids = one ? [one.uniqueId] : await remediationTargets(ctx);
   if (ids.length === 0) throw new AppError(ErrorCodes.POLICY_DENIED, 'no unprotected endpoint to remediate');
+  const commandIds: string[] = [];
+  let firstRow = 0;
+  for (const batch of chunk(ids, SCAN_CHUNK)) {
+    const { commandId, rowId } = await startRemediation(p, batch, ctx);
+    commandIds.push(commandId);
+    firstRow ||= rowId;
+  }
+  await auditAction(
+    ctx,
+    p.incidentId,
+    'remediate',
+    { ...target, hash: artifact.value },
+    {
+      commandId: commandIds.join(', '),
+      detail: `On ${ids.length} endpoint(s).`,
+    },
+  );
+  return { commandId: commandIds[0], commandIds, endpoints: ids.length, rowId: firstRow };
+}
+
+async function startRemediation(
+  p: PlaybookPayload<'remediate-artifact'>,
+  ids: string[],
+  ctx: JobContext,
+): Promise<{ commandId: string; rowId: number }> {
+  const artifact = p.artifact!;
   const out = await sepOk(ctx, 'scan-endpoints', {
     computerIds: ids,
     scanType: `${p.scanType}_SCAN`,
@@ -172,17 +220,7 @@ async function remediateArtifactHash(p: PlaybookPayload<'remediate-artifact'>, c
   const row = await ctx.soar.addTableRow(p.incidentId, T, cells);
   const startedAt = ctx.now().getTime();
   await scheduleTracking(ctx, { incidentId: p.incidentId, commandId, kind: 'remediation', startedAt, rowId: row.id });
-  await auditAction(
-    ctx,
-    p.incidentId,
-    'remediate',
-    { ...target, hash: artifact.value },
-    {
-      commandId,
-      detail: `On ${ids.length} endpoint(s).`,
-    },
-  );
-  return { commandId, endpoints: ids.length, rowId: row.id };
+  return { commandId, rowId: row.id };
 }
 
 export async function remediateArtifact(p: PlaybookPayload<'remediate-artifact'>, ctx: JobContext): Promise<unknown> {

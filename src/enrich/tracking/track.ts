@@ -1,5 +1,4 @@
 import { SepTables, type TableRow } from '../../soar/port.ts';
-import type { CsvAttachment, GetCommandStatusOutput } from '../sepm/schemas.ts';
 import { cell, sepOk, type JobContext } from '../jobs/context.ts';
 import type { PlaybookPayload } from '../jobs/playbook-schemas.ts';
 import {
@@ -14,6 +13,7 @@ import {
 } from '../playbooks/command-rows.ts';
 import { endpointQuarantineStatus } from '../playbooks/table-rows.ts';
 import { isTimedOut, TIMEDOUT } from './backoff.ts';
+import { streamScanStatus } from './scan-stream.ts';
 import { scheduleTracking } from './schedule.ts';
 
 /**
@@ -32,15 +32,37 @@ const STATE_COLUMN: Record<TrackPayload['kind'], { table: string; column: string
   quarantine: { table: SepTables.endpointDetails, column: 'quarantine_command_state' },
 };
 
-export async function trackCommand(p: TrackPayload, ctx: JobContext): Promise<unknown> {
+interface Attachment {
+  name: string;
+  content: string | Buffer;
+}
+
+/** One status read: scans are streamed (their results can be huge), the other kinds are small. */
+interface Polled {
+  status: CommandStatusLike;
+  csv?: Attachment | undefined;
+}
+
+async function poll(ctx: JobContext, p: TrackPayload): Promise<Polled> {
+  const limit = ctx.config.sepm.resultsLimit;
+  if (p.kind === 'scan') {
+    const timedOut = isTimedOut(p.startedAt, ctx.now().getTime(), ctx.config.sepm);
+    const s = await streamScanStatus(ctx.client, p.commandId, { limit, stopOnPending: !timedOut, now: ctx.now() });
+    return { status: s.status, csv: s.csv };
+  }
   const out = await sepOk(ctx, 'get-command-status', {
     commandId: p.commandId,
     statusType: p.kind,
     incidentId: p.incidentId,
     scanDate: new Date(p.startedAt).toISOString(),
-    resultsLimit: ctx.config.sepm.resultsLimit,
+    resultsLimit: limit,
   });
-  const status = out.status as CommandStatusLike;
+  return { status: out.status as CommandStatusLike, csv: out.csv };
+}
+
+export async function trackCommand(p: TrackPayload, ctx: JobContext): Promise<unknown> {
+  const out = await poll(ctx, p);
+  const status = out.status;
   let state = status.overall_command_state ?? 'Waiting/Not received';
   const pending = isPendingState(state);
   const timedOut = pending && isTimedOut(p.startedAt, ctx.now().getTime(), ctx.config.sepm);
@@ -68,11 +90,12 @@ function summaryNote(
   status: CommandStatusLike,
   state: string,
   limit: number,
-  csv?: CsvAttachment,
+  csv?: Attachment,
 ): string {
   const lines = [`${completionNote(status)}.`, `SEPM ${p.kind} command ${p.commandId}: ${state}.`];
   if (p.kind === 'scan') {
-    lines.push(`Matches: ${status.total_match_count ?? 0} on ${countMatchEps(status)} endpoint(s).`);
+    const eps = status.total_match_ep_count ?? countMatchEps(status);
+    lines.push(`Matches: ${status.total_match_count ?? 0} on ${eps} endpoint(s).`);
     if (status.scan_eoc_hits_over_limit) {
       lines.push(
         `Over the limit: the first ${limit} matches are in the table, all are in attachment ${csv?.name ?? '(csv)'}.`,
@@ -97,12 +120,13 @@ async function setStateColumn(ctx: JobContext, p: TrackPayload, state: string): 
   await ctx.soar.updateTableRow(p.incidentId, table, p.rowId, { [column]: state });
 }
 
-async function attachCsv(ctx: JobContext, incidentId: number, csv: CsvAttachment | undefined): Promise<void> {
+async function attachCsv(ctx: JobContext, incidentId: number, csv: Attachment | undefined): Promise<void> {
   if (!csv) return;
   // A retried poll must not attach the same file twice.
   const existing = await ctx.soar.listAttachments(incidentId);
   if (existing.some((a) => a.name === csv.name)) return;
-  await ctx.soar.addAttachment(incidentId, csv.name, 'text/plain', Buffer.from(csv.content, 'utf8'));
+  const data = typeof csv.content === 'string' ? Buffer.from(csv.content, 'utf8') : csv.content;
+  await ctx.soar.addAttachment(incidentId, csv.name, 'text/plain', data);
 }
 
 async function rowOf(ctx: JobContext, p: TrackPayload, table: string): Promise<TableRow | undefined> {
@@ -110,10 +134,10 @@ async function rowOf(ctx: JobContext, p: TrackPayload, table: string): Promise<T
   return (await ctx.soar.listTableRows(p.incidentId, table)).find((r) => r.id === p.rowId);
 }
 
-type Finisher = (ctx: JobContext, p: TrackPayload, out: GetCommandStatusOutput, state: string) => Promise<void>;
+type Finisher = (ctx: JobContext, p: TrackPayload, out: Polled, state: string) => Promise<void>;
 
 const finishScan: Finisher = async (ctx, p, out, state) => {
-  const status = out.status as CommandStatusLike;
+  const status = out.status;
   const table = SepTables.eocScanResults;
   const queryRow = await rowOf(ctx, p, table);
   const artifactType = p.artifact?.type ?? (queryRow ? cell(queryRow, 'artifact_type') : '');
@@ -149,7 +173,7 @@ const finishScan: Finisher = async (ctx, p, out, state) => {
 };
 
 const finishRemediation: Finisher = async (ctx, p, out, state) => {
-  const status = out.status as CommandStatusLike;
+  const status = out.status;
   const value = state === TIMEDOUT ? TIMEDOUT : remediationStatus(status, ctx.now());
   await setStateColumn(ctx, p, value);
   await attachCsv(ctx, p.incidentId, out.csv);
@@ -157,13 +181,12 @@ const finishRemediation: Finisher = async (ctx, p, out, state) => {
 
 const finishUpload: Finisher = async (ctx, p, out, state) => {
   if (p.rowId === undefined) return;
-  const cells =
-    state === TIMEDOUT ? { file_upload_status: TIMEDOUT, file_id: '' } : uploadCells(out.status as CommandStatusLike);
+  const cells = state === TIMEDOUT ? { file_upload_status: TIMEDOUT, file_id: '' } : uploadCells(out.status);
   await ctx.soar.updateTableRow(p.incidentId, SepTables.eocScanResults, p.rowId, cells);
 };
 
 const finishQuarantine: Finisher = async (ctx, p, out, state) => {
-  const status = out.status as CommandStatusLike;
+  const status = out.status;
   const cells: Record<string, string> = {
     quarantine_command_state: state === TIMEDOUT ? TIMEDOUT : quarantineCommandState(status),
   };

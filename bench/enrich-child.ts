@@ -1,0 +1,68 @@
+/**
+ * Child processes of bench/enrich.ts: `sim` runs the SEPM simulator (so its memory and CPU are not measured with
+ * ours) and `worker` runs one enrichment process (src/enrich/start.ts) against it. Both talk JSON lines on stdout
+ * and stop on SIGTERM, printing their counters.
+ */
+import { configSchema } from '../src/config/schema.ts';
+import { startEnrichment } from '../src/enrich/start.ts';
+import { silentLogger } from '../src/shared/logger.ts';
+import { openEmbeddedStore } from '../src/soar/embedded-store.ts';
+import { startSepmSim } from '../sim/sepm/index.ts';
+
+const say = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`);
+
+async function sim(): Promise<void> {
+  const computers = Number(process.env.BENCH_COMPUTERS ?? 300);
+  const plant = Number(process.env.BENCH_PLANT ?? 0);
+  const hash = process.env.BENCH_HASH ?? '';
+  const s = await startSepmSim({ computers, commandStepMs: 20 });
+  for (const c of s.state.computers) {
+    c.onlineStatus = 1;
+    for (let i = 0; i < plant; i++) s.plantFile(c.uniqueId, { path: `C:\\bench\\dir${i}\\payload.exe`, sha256: hash });
+  }
+  say({
+    host: s.host,
+    port: s.port,
+    protocol: s.protocol,
+    caFile: s.caFile,
+    credentials: s.credentials,
+    names: s.state.computers.map((c) => c.computerName),
+  });
+  process.on('SIGTERM', () => {
+    say({ logins: s.state.stats.logins, requests: s.state.stats.requests });
+    void s.stop().then(() => process.exit(0));
+  });
+}
+
+async function worker(): Promise<void> {
+  const cfg = JSON.parse(process.env.BENCH_CFG ?? '{}') as {
+    config: unknown;
+    redisUrl: string;
+    prefix: string;
+    storePath: string;
+  };
+  const soar = openEmbeddedStore(cfg.storePath);
+  const config = configSchema.parse(cfg.config);
+  const enr = await startEnrichment({
+    config,
+    connection: cfg.redisUrl,
+    prefix: cfg.prefix,
+    soar,
+    logger: silentLogger,
+    concurrency: 8,
+  });
+  say({ ready: true });
+  process.on('SIGTERM', () => {
+    const stats = enr.sepm.client.stats;
+    void enr.close().then(async () => {
+      await soar.close();
+      say({ stats });
+      process.exit(0);
+    });
+  });
+}
+
+const mode = process.argv[2];
+if (mode === 'sim') await sim();
+else if (mode === 'worker') await worker();
+else throw new Error(`usage: enrich-child.ts sim|worker (got ${String(mode)})`);
