@@ -1,5 +1,6 @@
 /** Estate routes: GET/PATCH /computers, GET /groups, GET /domains. */
-import { effectiveLastUpdate, osInfo } from './computer-record.ts';
+import { effectiveLastUpdate } from './computer-record.ts';
+import { osInfo } from './os-catalog.ts';
 import type { SimCore } from './core.ts';
 import { compareNames } from './estate.ts';
 import { intParam, listParam, ok, page, sepmError, type RequestCtx, type Reply, type Route } from './http.ts';
