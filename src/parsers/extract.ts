@@ -28,6 +28,7 @@ const GENERATED_AT = /^this alarm was generated (?:at|on) (.+?)(?: \(([^)]*)\))?
 const COUNT_LINE =
   /\bnumber of [a-z ]{1,40}?(?: detected| found)?\s*:\s*(\d{1,6})\b|^(\d{1,6}) (?:computers?|risks?|events?|infections?) (?:found|detected)/i;
 const SUBJECT_SINGLE = /machine (\S+) infected with (.+?), action (.+)$/i;
+const SUBJECT_NEW_RISK = /new risks? (?:found|detected)\s*[:-]\s*(\S.{0,200})$/i;
 const SUSPICIOUS_FROM =
   /suspicious activity from \[?([0-9a-f.:]+)\]?(?:.*?\b(?:on|against|targeting|to) (?:computer |host )?([A-Za-z0-9][A-Za-z0-9._-]*))?/i;
 const HEALTH_SERVER = /^server (\S+) health status/i;
@@ -118,10 +119,16 @@ function applySecurityPhrase(subject: string, text: string, events: RiskEvent[])
   for (const ev of events) ev.attackerIp ??= ip;
 }
 
-/** Subject "Single Risk Event: machine X infected with R, action A" when the body gave no event at all. */
+/** Event from the subject when the body gave none: "Single Risk Event: machine X infected with R, action A". */
 function fromSubject(subject: string, events: RiskEvent[]): boolean {
   const m = SUBJECT_SINGLE.exec(subject);
-  if (!m) return false;
+  if (!m) {
+    // "New Risk Found: <risk>" (new risk detected fires once per risk name): the risk name is all there is.
+    const risk = SUBJECT_NEW_RISK.exec(subject)?.[1]?.trim();
+    if (!risk) return false;
+    events.push({ ips: [], riskName: risk });
+    return true;
+  }
   const ev: RiskEvent = { ips: [], computer: m[1] as string, riskName: (m[2] as string).trim() };
   setAction(ev, m[3] as string);
   if (!isRiskEvent(ev)) return false;

@@ -225,6 +225,13 @@ describe('extractNotification', () => {
     expect(n.events[0]).toMatchObject({ computer: 'WS-9', riskName: 'Trojan.X', action: 'Quarantined', actionCode: 1 });
   });
 
+  it('takes the risk name of a "New Risk Found: <risk>" subject when the body has no event', () => {
+    const n = extractNotification('New Risk Found: W32.Qakbot!gen2', 'See the Risks report.', TZ);
+    expect(n).toMatchObject({ type: 'new_risk_detected', template: 'new_risk_detected/subject' });
+    expect(n.events).toEqual([{ ips: [], riskName: 'W32.Qakbot!gen2' }]);
+    expect(extractNotification('New Risk Found', 'See the Risks report.', TZ).events).toEqual([]);
+  });
+
   it('bounds the number of events and survives garbage', () => {
     const many = Array.from({ length: 2000 }, (_, i) => `Risk name: R${i}\nComputer: C${i}`).join('\n');
     expect(extractNotification('Risk outbreak', many, TZ).events.length).toBeLessThanOrEqual(500);
