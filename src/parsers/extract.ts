@@ -21,6 +21,8 @@ export interface ExtractOptions {
 export const MAX_BODY_CHARS = 64 * 1024;
 /** SEPM stores the message in nvarchar(2048): bodies that end without a closing block near this size were cut. */
 export const TRUNCATION_MIN_CHARS = 1800;
+/** 2,048 characters plus slack for a footer the mailer may add; longer bodies were not cut by the cap. */
+export const TRUNCATION_MAX_CHARS = 2100;
 
 const END_MARKER =
   /this alarm was generated|with the following filters|for more information|symantec endpoint protection detected/i;
@@ -84,7 +86,18 @@ function isTruncated(text: string, lines: readonly string[], scan: BlockScan): b
   const after = lines.slice(scan.lastEventLine + 1).join('\n');
   if (END_MARKER.test(after)) return false;
   const declared = declaredCount(lines);
-  return text.length >= TRUNCATION_MIN_CHARS || (declared !== undefined && declared > scan.events.length);
+  if (declared !== undefined && declared > scan.events.length) return true;
+  // A body longer than the cap was not cut by it; one that is near the cap was, unless its last event carries
+  // every field the first one does (a customised template without closing text).
+  const nearCap = text.length >= TRUNCATION_MIN_CHARS && text.length <= TRUNCATION_MAX_CHARS;
+  return nearCap && !lastEventComplete(scan.events);
+}
+
+function lastEventComplete(events: readonly RiskEvent[]): boolean {
+  if (events.length < 2) return false;
+  const last = events[events.length - 1] as RiskEvent;
+  const first = events[0] as RiskEvent;
+  return (Object.keys(first) as (keyof RiskEvent)[]).every((k) => k === 'extra' || last[k] !== undefined);
 }
 
 function declaredCount(lines: readonly string[]): number | undefined {

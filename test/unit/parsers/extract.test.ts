@@ -178,6 +178,19 @@ describe('extractNotification', () => {
     expect(complete.events).toHaveLength(14);
   });
 
+  it('does not flag long customised bodies without closing text as truncated', () => {
+    const blocks = Array.from({ length: 14 }, (_, i) => block({ Computer: `WS-${i}` }));
+    const long = extractNotification('Risk outbreak', blocks.join('\n\n'), TZ);
+    expect(long.truncated).toBe(false);
+    expect(long.events).toHaveLength(14);
+    const nearCapText = blocks.slice(0, 10).join('\n\n');
+    expect(nearCapText.length).toBeGreaterThan(1800);
+    expect(nearCapText.length).toBeLessThan(2100);
+    const nearCap = extractNotification('Risk outbreak', nearCapText, TZ);
+    expect(nearCap.events).toHaveLength(10);
+    expect(nearCap.truncated).toBe(false);
+  });
+
   it('never keeps a value cut by the cap on the last line', () => {
     const body = `${block()}\nFile path: C:\\Users\\x\\${'A'.repeat(1900)}`.slice(0, 2048);
     const n = extractNotification('Single Risk Event', `Risk name: Z\n${body}`, TZ);
