@@ -81,7 +81,10 @@ async function cleanup(prefix: string): Promise<void> {
   redis.disconnect();
 }
 
-async function throughput(workers: number): Promise<{ perSec: number; loginsPer100: number }> {
+/** `endpoint-details` = playbook (SEPM look-up + rows in the shared SQLite store); `get-domains` = SEPM only. */
+type Kind = 'endpoint-details' | 'get-domains';
+
+async function throughput(workers: number, kind: Kind): Promise<{ perSec: number; loginsPer100: number }> {
   const simChild = child('sim', { BENCH_COMPUTERS: '300' });
   const sim = await simChild.next();
   const names = sim.names as string[];
@@ -116,12 +119,8 @@ async function throughput(workers: number): Promise<{ perSec: number; loginsPer1
   const t0 = performance.now();
   for (let i = 0; i < JOBS; i++) {
     const artifact = { type: 'System Name', value: names[i % names.length]! };
-    await enqueueJob(
-      queue,
-      'endpoint-details',
-      { incidentId: incidents[i % incidents.length], artifact },
-      { requestedBy: 'api', dedupWindowSec: 0 },
-    );
+    const payload = kind === 'get-domains' ? {} : { incidentId: incidents[i % incidents.length], artifact };
+    await enqueueJob(queue, kind, payload, { requestedBy: 'api', dedupWindowSec: 0 });
   }
   for (;;) {
     const c = await queue.getJobCounts('completed', 'failed');
@@ -227,18 +226,19 @@ async function trackMemory(
 }
 
 const f = (n: number, d = 1) => n.toFixed(d);
-console.log(
-  `# enrichment benchmark (node ${process.version}, ${JOBS} endpoint-details jobs, SEPM sim in its own process)`,
-);
+console.log(`# enrichment benchmark (node ${process.version}, ${JOBS} jobs per figure, SEPM sim in its own process)`);
 const skip = process.env.BENCH_ONLY === 'memory';
-const one = skip ? { perSec: 0, loginsPer100: 0 } : await throughput(1);
-console.log(
-  `sep queue, 1 worker process : ${f(one.perSec)} jobs/s, ${f(one.loginsPer100, 2)} SEPM logins per 100 jobs`,
-);
-const two = skip ? { perSec: 0, loginsPer100: 0 } : await throughput(2);
-console.log(
-  `sep queue, 2 worker processes: ${f(two.perSec)} jobs/s, ${f(two.loginsPer100, 2)} SEPM logins per 100 jobs (×${f(two.perSec / one.perSec, 2)} vs 1)`,
-);
+for (const kind of ['get-domains', 'endpoint-details'] as const) {
+  if (skip) break;
+  const one = await throughput(1, kind);
+  console.log(
+    `${kind}, 1 worker process : ${f(one.perSec)} jobs/s, ${f(one.loginsPer100, 2)} SEPM logins per 100 jobs`,
+  );
+  const two = await throughput(2, kind);
+  console.log(
+    `${kind}, 2 worker processes: ${f(two.perSec)} jobs/s, ${f(two.loginsPer100, 2)} SEPM logins per 100 jobs (×${f(two.perSec / one.perSec, 2)} vs 1)`,
+  );
+}
 // 100 endpoints fit one EOC command (SCAN_CHUNK), so a single command carries all the matches.
 const small = await trackMemory(100, 10);
 console.log(
