@@ -143,7 +143,10 @@ function findHeaderEnd(raw: Buffer): number {
 
 const NL = 0x0a;
 const DASH = 0x2d;
-const MULTIPART = Buffer.from('multipart/');
+/** "multipart/" without its first letter, so one search finds both cases of the usual spellings. */
+const ULTIPART = Buffer.from('ultipart/');
+const LOWER_M = 0x6d;
+const UPPER_M = 0x4d;
 
 /**
  * Offset at which to cut the raw message so that at most MAX_PARTS boundary-like lines ("--…") and
@@ -157,13 +160,14 @@ function structureCut(raw: Buffer): number {
     pos = raw.indexOf(NL, pos + 1);
   }
   let multiparts = 0;
-  let at = raw.indexOf(MULTIPART);
+  let at = raw.indexOf(ULTIPART, 1);
   while (at !== -1) {
-    if (++multiparts > MAX_MULTIPARTS) {
+    const m = raw[at - 1];
+    if ((m === LOWER_M || m === UPPER_M) && ++multiparts > MAX_MULTIPARTS) {
       const lineStart = raw.lastIndexOf(NL, at);
-      return lineStart === -1 ? at : lineStart + 1;
+      return lineStart === -1 ? at - 1 : lineStart + 1;
     }
-    at = raw.indexOf(MULTIPART, at + MULTIPART.length);
+    at = raw.indexOf(ULTIPART, at + ULTIPART.length);
   }
   return -1;
 }

@@ -46,7 +46,7 @@ describe('hostile mail input', () => {
     let open = '';
     let close = '';
     for (let i = 0; i < 5000; i++) {
-      open += `Content-Type: multipart/mixed; boundary="b${i}"\r\n\r\n--b${i}\r\n`;
+      open += `Content-Type: ${i % 2 ? 'Multipart/Mixed' : 'multipart/mixed'}; boundary="b${i}"\r\n\r\n--b${i}\r\n`;
       close = `\r\n--b${i}--${close}`;
     }
     const raw = Buffer.from(`${HEAD}${open}Content-Type: text/plain\r\n\r\n${ALERT}${close}\r\n`);
@@ -55,6 +55,11 @@ describe('hostile mail input', () => {
     const r = await analyzeMail(raw, fixtureOptions());
     expect(r.accepted).toBe(false);
     expect(r.rejectReason).toBe('no_events');
+    // 30 levels: below the part cap, stopped by the multipart cap (mixed-case media types count too).
+    const shallow = Buffer.from(
+      `${HEAD}${open.split('\r\n\r\n--b30\r\n')[0]}\r\n\r\n--b30\r\nContent-Type: text/plain\r\n\r\nx`,
+    );
+    expect((await decodeMail(shallow)).cut).toBe(true);
   });
 
   it('decodes what it can from broken base64', async () => {
