@@ -81,6 +81,7 @@ export function sepProcessor(deps: WorkerDeps): (job: Job) => Promise<unknown> {
 /** What the intake worker puts on `incident-ready` (only the fields enrichment reads are checked). */
 const incidentReadySchema = z.object({
   incidentId: z.number().int().positive(),
+  outcome: z.string().optional(),
   senderVerdict: z.enum(['trusted', 'untrusted']).catch('untrusted'),
   artifacts: z
     .array(z.object({ type: z.enum(Object.values(ArtifactTypes) as [string, ...string[]]), value: z.string().min(1) }))
@@ -91,7 +92,9 @@ export function incidentReadyProcessor(deps: WorkerDeps): (job: Job) => Promise<
   return async (job: Job) => {
     const parsed = incidentReadySchema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`invalid incident-ready data: ${parsed.error.message}`);
-    const { incidentId, senderVerdict, artifacts } = parsed.data;
+    const { incidentId, senderVerdict, artifacts, outcome } = parsed.data;
+    // A replayed mail changed nothing on the incident: nothing new to enrich.
+    if (outcome === 'duplicate') return { skipped: 'duplicate delivery' };
     const ctx = buildContext(deps, { requestedBy: 'auto', senderVerdict }, job.id ?? 'unknown');
     try {
       return await autoEnrich({ incidentId, senderVerdict, artifacts }, ctx);
