@@ -27,6 +27,30 @@ export function createSepmFromConfig(cfg: SepmConfig, logger: Logger): SepmHandl
   return { client, fns, close: () => client.close() };
 }
 
+/** What an embedded SEPM (the simulator started in-process by `npm start`) tells us about itself. */
+export interface EmbeddedSepm {
+  host: string;
+  port: number;
+  protocol: 'https' | 'http';
+  /** CA of its certificate ('' for http): verification stays on. */
+  caFile: string;
+  credentials: { username: string; password: string; domain: string };
+}
+
+/** config.sepm pointed at an embedded SEPM; every other setting (limits, timeouts, polling) is kept. */
+export function sepmConfigFor(base: SepmConfig, sim: EmbeddedSepm): SepmConfig {
+  return {
+    ...base,
+    host: sim.host,
+    port: sim.port,
+    protocol: sim.protocol,
+    caBundle: sim.caFile || undefined,
+    username: sim.credentials.username,
+    password: sim.credentials.password,
+    domain: sim.credentials.domain,
+  };
+}
+
 export interface EnrichmentContext {
   config: Config;
   connection: RedisOptions | string;
