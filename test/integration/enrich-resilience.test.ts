@@ -88,6 +88,22 @@ describe('enrichment resilience', () => {
     expect(target.quarantineStatus).toBe(1);
   });
 
+  it('a command SEPM does not know ends the tracking with the reason in the state column', async () => {
+    const incidentId = await h.newIncident([]);
+    const row = await h.soar.addTableRow(incidentId, SepTables.endpointDetails, { computerName: 'X', uniqueId: 'Y' });
+    const { jobId } = await enqueueJob(
+      h.queues.tracking,
+      'track-command',
+      { incidentId, commandId: 'F'.repeat(32), kind: 'quarantine', startedAt: Date.now(), rowId: row.id },
+      { requestedBy: 'analyst', jobId: 'track.bogus.a0' },
+    );
+    const job = await h.waitJob(h.queues.tracking, jobId);
+    expect(job.attemptsMade).toBe(1);
+    expect(job.failedReason).toMatch(/SEPM_GONE/);
+    const [after] = await h.soar.listTableRows(incidentId, SepTables.endpointDetails);
+    expect(after!.cells.quarantine_command_state).toMatch(/^Tracking failed: SEPM_GONE/);
+  });
+
   it('a command that never completes is reported "Timedout" after sepm.scanTimeoutSec', async () => {
     const offline = h.sim.state.computers.find((c) => c.os === 'windows' && c.quarantineStatus !== 1)!;
     offline.onlineStatus = 0;

@@ -1,4 +1,5 @@
 import { SepTables, type TableRow } from '../../soar/port.ts';
+import { describeError, isAppError } from '../../shared/errors.ts';
 import { cell, sepOk, type JobContext } from '../jobs/context.ts';
 import type { PlaybookPayload } from '../jobs/playbook-schemas.ts';
 import {
@@ -61,7 +62,11 @@ async function poll(ctx: JobContext, p: TrackPayload): Promise<Polled> {
 }
 
 export async function trackCommand(p: TrackPayload, ctx: JobContext): Promise<unknown> {
-  const out = await poll(ctx, p);
+  const out = await poll(ctx, p).catch(async (err: unknown) => {
+    // A permanent failure (command unknown to SEPM, bad input) ends the tracking: say so in the row, not "In progress".
+    if (isAppError(err) && !err.retryable) await setStateColumn(ctx, p, `Tracking failed: ${describeError(err)}`);
+    throw err;
+  });
   const status = out.status;
   let state = status.overall_command_state ?? 'Waiting/Not received';
   const pending = isPendingState(state);
