@@ -1,0 +1,156 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { HttpConfig } from '../config/schema.ts';
+import { AppError, ErrorCodes } from '../shared/errors.ts';
+import { hashPassword, safeEqual, verifyPassword } from './password.ts';
+
+/**
+ * Who may use the web role: users (scrypt hashes) and bearer tokens from config, server-side sessions for the
+ * browser, and a per-IP limiter for failed logins. Sessions live in this process only (a restart logs everyone
+ * out; several web replicas need sticky sessions).
+ */
+
+export type Role = 'readonly' | 'operator';
+export interface Principal {
+  name: string;
+  role: Role;
+  /** How the request authenticated. */
+  via: 'session' | 'basic' | 'bearer';
+}
+
+interface UserEntry {
+  name: string;
+  hash: string;
+  role: Role;
+}
+interface TokenEntry {
+  name: string;
+  token: string;
+  role: Role;
+}
+
+function readSecret(file: string, where: string): string {
+  try {
+    return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+  } catch (err) {
+    throw new AppError(ErrorCodes.SECRET_FILE_UNREADABLE, `${where}: cannot read ${file}: ${(err as Error).message}`);
+  }
+}
+
+export class Credentials {
+  private readonly users = new Map<string, UserEntry>();
+  private readonly tokens: TokenEntry[] = [];
+  /** Verified against when the user is unknown, so response time does not reveal which names exist. */
+  private dummyHash = '';
+
+  constructor(cfg: HttpConfig) {
+    for (const u of cfg.users) {
+      const hash = u.passwordHash ?? (u.passwordHashFile ? readSecret(u.passwordHashFile, `http.users.${u.name}`) : '');
+      if (!hash)
+        throw new AppError(ErrorCodes.CONFIG_INVALID, `http.users.${u.name}: passwordHash or passwordHashFile`);
+      this.users.set(u.name, { name: u.name, hash, role: u.role });
+    }
+    for (const t of cfg.tokens) {
+      const token = t.token ?? (t.tokenFile ? readSecret(t.tokenFile, `http.tokens.${t.name}`) : '');
+      // Short tokens are guessable; 16 characters is the least we accept.
+      if (token.length < 16) throw new AppError(ErrorCodes.CONFIG_INVALID, `http.tokens.${t.name}: token too short`);
+      this.tokens.push({ name: t.name, token, role: t.role });
+    }
+  }
+
+  async init(): Promise<void> {
+    this.dummyHash = await hashPassword(randomBytes(16).toString('hex'));
+  }
+
+  get empty(): boolean {
+    return this.users.size === 0 && this.tokens.length === 0;
+  }
+
+  async checkPassword(name: string, password: string): Promise<Principal | undefined> {
+    const user = this.users.get(name);
+    const ok = await verifyPassword(password, user?.hash ?? this.dummyHash);
+    return ok && user ? { name: user.name, role: user.role, via: 'basic' } : undefined;
+  }
+
+  checkToken(token: string): Principal | undefined {
+    let found: TokenEntry | undefined;
+    // Compare against every token (no early exit) so timing says nothing about which one matched.
+    for (const t of this.tokens) if (safeEqual(token, t.token) && !found) found = t;
+    return found ? { name: found.name, role: found.role, via: 'bearer' } : undefined;
+  }
+}
+
+export interface Session {
+  id: string;
+  principal: Principal;
+  csrf: string;
+  expiresAt: number;
+}
+
+/** In-memory sessions, idle timeout in ms (default 8 h). */
+export class SessionStore {
+  private readonly sessions = new Map<string, Session>();
+  private readonly idleMs: number;
+
+  constructor(idleMs = 8 * 3600_000) {
+    this.idleMs = idleMs;
+  }
+
+  create(principal: Principal, now = Date.now()): Session {
+    this.sweep(now);
+    const s: Session = {
+      id: randomBytes(32).toString('base64url'),
+      principal: { ...principal, via: 'session' },
+      csrf: randomBytes(24).toString('base64url'),
+      expiresAt: now + this.idleMs,
+    };
+    this.sessions.set(s.id, s);
+    return s;
+  }
+
+  get(id: string, now = Date.now()): Session | undefined {
+    const s = this.sessions.get(id);
+    if (!s) return undefined;
+    if (s.expiresAt <= now) {
+      this.sessions.delete(id);
+      return undefined;
+    }
+    s.expiresAt = now + this.idleMs;
+    return s;
+  }
+
+  delete(id: string): void {
+    this.sessions.delete(id);
+  }
+
+  private sweep(now: number): void {
+    for (const [id, s] of this.sessions) if (s.expiresAt <= now) this.sessions.delete(id);
+  }
+}
+
+/** Failed logins per client IP in a fixed one-minute window; over the limit → 429 before any check runs. */
+export class FailedLoginLimiter {
+  private readonly windows = new Map<string, { start: number; failures: number }>();
+  private readonly max: number;
+
+  constructor(maxPerMinute: number) {
+    this.max = maxPerMinute;
+  }
+
+  /** Seconds until the client may try again, or 0 when it may try now. */
+  retryAfter(ip: string, now = Date.now()): number {
+    const w = this.windows.get(ip);
+    if (!w || now - w.start >= 60_000) return 0;
+    return w.failures >= this.max ? Math.ceil((w.start + 60_000 - now) / 1000) : 0;
+  }
+
+  fail(ip: string, now = Date.now()): void {
+    const w = this.windows.get(ip);
+    if (!w || now - w.start >= 60_000) {
+      if (this.windows.size > 10_000) this.windows.clear();
+      this.windows.set(ip, { start: now, failures: 1 });
+    } else {
+      w.failures += 1;
+    }
+  }
+}

@@ -1,0 +1,49 @@
+import type { Queue } from 'bullmq';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config/schema.ts';
+import type { Logger } from '../shared/logger.ts';
+import type { QueueName } from '../shared/queues.ts';
+import type { EmbeddedStore } from '../soar/embedded-store.ts';
+import type { SoarClient } from '../soar/port.ts';
+import type { Credentials, FailedLoginLimiter, Principal, Session, SessionStore } from './auth.ts';
+
+export type ReadinessCheck = () => Promise<Record<string, { ok: boolean; detail?: string }>>;
+
+export interface HttpContext {
+  config: Config;
+  /** Redis URL for the queues the dashboard and API use. */
+  redisUrl: string;
+  prefix: string;
+  soar: SoarClient;
+  /** The embedded store when soar.kind is embedded: enables the review UI. */
+  store?: EmbeddedStore;
+  logger: Logger;
+  /** Mail watchers, SEPM and whatever else the composition root knows about; Redis and SOAR are checked here. */
+  readiness: ReadinessCheck;
+}
+
+/** What the route modules share once the server is built. */
+export interface HttpDeps extends HttpContext {
+  redis: Redis;
+  queues: Record<QueueName, Queue>;
+  credentials: Credentials;
+  sessions: SessionStore;
+  limiter: FailedLoginLimiter;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+    session?: Session;
+  }
+}
+
+export const SESSION_COOKIE = 'sepm_session';
+
+/** 403 unless the caller is an operator; returns true when the handler may go on. */
+export function requireOperator(req: FastifyRequest, reply: FastifyReply): boolean {
+  if (req.principal?.role === 'operator') return true;
+  void reply.code(403).send({ error: 'HTTP_FORBIDDEN', message: 'operator role required' });
+  return false;
+}

@@ -1,0 +1,160 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * One Prometheus registry per process and the metrics every layer may move. Layers import the helpers below
+ * (one line at the call site); `/metrics` of the web role serves the registry. Labels are bounded: mailbox and
+ * queue names come from config, reasons and error codes from the errors catalog — never from mail content.
+ */
+
+export const registry = new Registry();
+registry.setDefaultLabels({ service: 'sepm-intake' });
+
+const PREFIX = 'sepm_intake_';
+
+export const mailsSeen = new Counter({
+  name: `${PREFIX}mails_seen_total`,
+  help: 'Mails seen by a mail source, before the envelope filter',
+  labelNames: ['mailbox'] as const,
+  registers: [registry],
+});
+
+export const mailsAccepted = new Counter({
+  name: `${PREFIX}mails_accepted_total`,
+  help: 'Mails put on the intake queue',
+  labelNames: ['mailbox'] as const,
+  registers: [registry],
+});
+
+export const mailsRejected = new Counter({
+  name: `${PREFIX}mails_rejected_total`,
+  help: 'Mails rejected, by reason (envelope filter, size cap, sender check, not a risk notification, ...)',
+  labelNames: ['reason'] as const,
+  registers: [registry],
+});
+
+export const parseFailures = new Counter({
+  name: `${PREFIX}parse_failures_total`,
+  help: 'Mails whose MIME or SEPM notification could not be parsed',
+  registers: [registry],
+});
+
+export const whitelistDrops = new Counter({
+  name: `${PREFIX}whitelist_drops_total`,
+  help: 'Artifacts dropped by the whitelist, by rule kind',
+  labelNames: ['rule'] as const,
+  registers: [registry],
+});
+
+export const incidentsTotal = new Counter({
+  name: `${PREFIX}incidents_total`,
+  help: 'Incidents written to SOAR, by outcome (created, merged, duplicate)',
+  labelNames: ['outcome'] as const,
+  registers: [registry],
+});
+
+export const sepmLatency = new Histogram({
+  name: `${PREFIX}sepm_request_duration_seconds`,
+  help: 'SEPM REST call latency, seconds',
+  labelNames: ['operation'] as const,
+  buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  registers: [registry],
+});
+
+export const sepmErrors = new Counter({
+  name: `${PREFIX}sepm_errors_total`,
+  help: 'SEPM REST call errors, by error code',
+  labelNames: ['code'] as const,
+  registers: [registry],
+});
+
+export const soarLatency = new Histogram({
+  name: `${PREFIX}soar_request_duration_seconds`,
+  help: 'SOAR call latency, seconds',
+  labelNames: ['operation'] as const,
+  buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  registers: [registry],
+});
+
+export const soarErrors = new Counter({
+  name: `${PREFIX}soar_errors_total`,
+  help: 'SOAR call errors, by error code',
+  labelNames: ['code'] as const,
+  registers: [registry],
+});
+
+export const imapReconnects = new Counter({
+  name: `${PREFIX}imap_reconnects_total`,
+  help: 'IMAP reconnects, by mailbox',
+  labelNames: ['mailbox'] as const,
+  registers: [registry],
+});
+
+/** Epoch ms of the last mail per mailbox; turned into an age at scrape time. */
+const lastMailAt = new Map<string, number>();
+
+export const secondsSinceLastMail = new Gauge({
+  name: `${PREFIX}seconds_since_last_mail`,
+  help: 'Seconds since the last mail arrived, by mailbox',
+  labelNames: ['mailbox'] as const,
+  registers: [registry],
+  collect() {
+    const now = Date.now();
+    for (const [mailbox, at] of lastMailAt) this.set({ mailbox }, (now - at) / 1000);
+  },
+});
+
+/** Sources call this for every mail they see (accepted or not). */
+export function recordMailSeen(mailbox: string, now = Date.now()): void {
+  mailsSeen.inc({ mailbox });
+  lastMailAt.set(mailbox, now);
+}
+
+/** A mailbox known from config starts its clock at process start so a silent mailbox shows up. */
+export function registerMailbox(mailbox: string, now = Date.now()): void {
+  if (!lastMailAt.has(mailbox)) lastMailAt.set(mailbox, now);
+}
+
+/** Times an async call into a histogram and counts its failure by AppError code (or 'UNKNOWN'). */
+export async function timed<T>(
+  histogram: Histogram<'operation'>,
+  errors: Counter<'code'>,
+  operation: string,
+  call: () => Promise<T>,
+): Promise<T> {
+  const end = histogram.startTimer({ operation });
+  try {
+    return await call();
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    errors.inc({ code: typeof code === 'string' ? code : 'UNKNOWN' });
+    throw err;
+  } finally {
+    end();
+  }
+}
+
+export type JobCountsProvider = () => Promise<Record<string, Record<string, number>>>;
+const jobCountProviders = new Set<JobCountsProvider>();
+
+/** Jobs by queue and state, read from BullMQ when Prometheus scrapes (so every process sees the same numbers). */
+export const jobsGauge = new Gauge({
+  name: `${PREFIX}jobs`,
+  help: 'BullMQ jobs by queue and state, read at scrape time',
+  labelNames: ['queue', 'state'] as const,
+  registers: [registry],
+  async collect() {
+    this.reset();
+    for (const provider of jobCountProviders) {
+      const counts = await provider();
+      for (const [queue, states] of Object.entries(counts)) {
+        for (const [state, n] of Object.entries(states)) this.set({ queue, state }, n);
+      }
+    }
+  },
+});
+
+/** Returns an unregister function (the web server removes its provider on close). */
+export function registerJobCounts(provider: JobCountsProvider): () => void {
+  jobCountProviders.add(provider);
+  return () => jobCountProviders.delete(provider);
+}
