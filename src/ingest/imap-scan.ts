@@ -37,6 +37,8 @@ export interface ScanResult {
   quarantined: number;
 }
 
+/** Source bytes fetched with the envelope; larger accepted mail is fetched whole afterwards, bytes. */
+const PREFETCH_BYTES = 256 * 1024;
 /** Source bytes fetched per round trip at most (bounds memory when large mails queue up), bytes. */
 const MAX_FETCH_BYTES = 16 * 1024 * 1024;
 
@@ -91,7 +93,12 @@ export async function scanMailbox(d: ScanDeps): Promise<ScanResult> {
 }
 
 async function processBatch(d: ScanDeps, uids: number[], uidValidity: string): Promise<ScanResult> {
-  const metas = await d.client.fetchAll(uids.join(','), { uid: true, size: true, envelope: true }, { uid: true });
+  // One round trip for the usual small alert: envelope, size and the first PREFETCH_BYTES of the source.
+  const metas = await d.client.fetchAll(
+    uids.join(','),
+    { uid: true, size: true, envelope: true, source: { maxLength: PREFETCH_BYTES } },
+    { uid: true },
+  );
   const accepted: FetchMessageObject[] = [];
   const ignored: number[] = [];
   const quarantine: QuarantineRecord[] = [];
@@ -106,26 +113,25 @@ async function processBatch(d: ScanDeps, uids: number[], uidValidity: string): P
   }
   const inputs: EnqueueInput[] = [];
   const queuedUids: number[] = [];
-  for (const group of bySize(accepted)) {
-    const sources = await d.client.fetchAll(
-      group.map((m) => m.uid).join(','),
-      { uid: true, source: true },
-      { uid: true },
-    );
-    const byUid = new Map(sources.map((s) => [s.uid, s.source]));
-    for (const m of group) {
-      const raw = byUid.get(m.uid);
-      if (!raw || raw.length === 0) {
-        quarantine.push(qRecord(d, m, uidValidity, 'unreadable', 'message source could not be fetched'));
-        continue;
-      }
-      queuedUids.push(m.uid);
-      inputs.push({
-        raw,
-        messageId: m.envelope?.messageId,
-        origin: { kind: 'imap', source: d.source.name, mailbox: d.source.mailbox, uidValidity, uid: m.uid },
-      });
+  const complete = (m: FetchMessageObject): boolean => m.source !== undefined && (m.size ?? Infinity) <= PREFETCH_BYTES;
+  const byUid = new Map(accepted.filter(complete).map((m) => [m.uid, m.source]));
+  for (const group of bySize(accepted.filter((m) => !complete(m)))) {
+    const range = group.map((m) => m.uid).join(',');
+    for (const f of await d.client.fetchAll(range, { uid: true, source: true }, { uid: true }))
+      byUid.set(f.uid, f.source);
+  }
+  for (const m of accepted) {
+    const raw = byUid.get(m.uid);
+    if (!raw || raw.length === 0) {
+      quarantine.push(qRecord(d, m, uidValidity, 'unreadable', 'message source could not be fetched'));
+      continue;
     }
+    queuedUids.push(m.uid);
+    inputs.push({
+      raw,
+      messageId: m.envelope?.messageId,
+      origin: { kind: 'imap', source: d.source.name, mailbox: d.source.mailbox, uidValidity, uid: m.uid },
+    });
   }
   d.assertHolder();
   // Redis must have the jobs before anything is marked: a failure here leaves the mail unseen for the next pass.

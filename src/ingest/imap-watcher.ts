@@ -27,7 +27,12 @@ export interface WatcherTiming {
   noopTimeoutMs: number;
   /** Messages per FETCH round trip. */
   batchSize: number;
+  /** After mail arrived, poll with NOOP instead of IDLE for this long, ms (0 = always IDLE). */
+  hotPollMs: number;
 }
+
+/** NOOP interval while hot-polling, ms. */
+const HOT_POLL_INTERVAL_MS = 50;
 
 export const DEFAULT_WATCHER_TIMING: WatcherTiming = {
   lockTtlMs: 30_000,
@@ -35,6 +40,7 @@ export const DEFAULT_WATCHER_TIMING: WatcherTiming = {
   backoff: DEFAULT_BACKOFF,
   noopTimeoutMs: 30_000,
   batchSize: 200,
+  hotPollMs: 3000,
 };
 
 export interface ImapWatcherOptions {
@@ -166,14 +172,20 @@ export class ImapWatcher {
           await this.scan(client, lease);
           continue;
         }
+        if (Date.now() - this.lastMailAt < this.t.hotPollMs) {
+          // Alerts come in bursts and servers delay IDLE notifications (Dovecot batches them for 0.5 s):
+          // right after mail arrived, poll with NOOP, which returns new EXISTS at once.
+          const tick = this.delay(HOT_POLL_INTERVAL_MS);
+          await Promise.race([tick.promise, closed, this.stopSignal]);
+          tick.cancel();
+          if (!this.stopping && client.usable) await withTimeout(client.noop(), this.t.noopTimeoutMs);
+          continue;
+        }
         const woken = new Promise<'exists'>((resolve) => (wake = () => resolve('exists')));
         void client.idle().catch(() => undefined);
-        const why = await Promise.race([
-          woken,
-          this.delay(this.o.source.idleRefreshSec * 1000),
-          closed,
-          this.stopSignal,
-        ]);
+        const refresh = this.delay(this.o.source.idleRefreshSec * 1000);
+        const why = await Promise.race([woken, refresh.promise, closed, this.stopSignal]);
+        refresh.cancel();
         wake = () => undefined;
         if (why === 'refresh') {
           this.warnIfQuiet();
@@ -231,11 +243,19 @@ export class ImapWatcher {
     }
   }
 
-  private delay(ms: number): Promise<'refresh'> {
-    return new Promise((resolve) => setTimeout(() => resolve('refresh'), ms).unref());
+  /** A timer that can be cancelled, so every IDLE round does not leave a pending timer behind. */
+  private delay(ms: number): { promise: Promise<'refresh'>; cancel: () => void } {
+    let timer: NodeJS.Timeout | undefined;
+    const promise = new Promise<'refresh'>((resolve) => {
+      timer = setTimeout(() => resolve('refresh'), ms);
+      timer.unref();
+    });
+    return { promise, cancel: () => clearTimeout(timer) };
   }
 
   private async pause(ms: number): Promise<void> {
-    await Promise.race([this.delay(ms), this.stopSignal]);
+    const d = this.delay(ms);
+    await Promise.race([d.promise, this.stopSignal]);
+    d.cancel();
   }
 }

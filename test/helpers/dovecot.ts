@@ -107,6 +107,8 @@ last_valid_uid = ${MAIL_UID}
 mail_location = maildir:${dir}/mail/%u
 # Test data: durability across power loss does not matter, speed does.
 mail_fsync = never
+# Dovecot batches IDLE notifications every 2 s by default; production servers differ, tests want them at once.
+imap_idle_notify_interval = 0
 ssl = yes
 ssl_cert = <${dir}/server.pem
 ssl_key = <${dir}/server.key
