@@ -143,4 +143,27 @@ describe('containment jobs', () => {
     );
     expect(refused.failedReason).toMatch(/protected|no SEPM computer/);
   });
+  it('closing the incident cancels its pending command and stops the tracking', async () => {
+    const offline = windows()[6]!;
+    offline.onlineStatus = 0;
+    try {
+      const incidentId = await h.newIncident([]);
+      const job = await h.waitJob(
+        h.queues.sep,
+        await h.enqueue('quarantine-endpoint', { incidentId, computer: offline.computerName }),
+      );
+      const commandId = (job.returnvalue as { commandId: string }).commandId;
+      await h.soar.closeIncident(incidentId, 'Resolved', 'false positive');
+      const row = await waitFor(async () => {
+        const rows = await h.soar.listTableRows(incidentId, SepTables.endpointDetails);
+        return rows[0]?.cells.quarantine_command_state === 'Canceled (incident closed)' ? rows[0] : undefined;
+      }, 15_000);
+      expect(row.cells.quarantine_commandid).toBe(commandId);
+      expect(h.sim.state.commands.get(commandId)?.entries.every((e) => e.forcedStateId === 5)).toBe(true);
+      const notes = (await h.soar.listNotes(incidentId)).map((n) => n.text).join('\n');
+      expect(notes).toContain(`pending SEPM quarantine command ${commandId} canceled`);
+    } finally {
+      offline.onlineStatus = 1;
+    }
+  });
 });

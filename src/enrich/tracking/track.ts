@@ -72,6 +72,7 @@ export async function trackCommand(p: TrackPayload, ctx: JobContext): Promise<un
   const pending = isPendingState(state);
   const timedOut = pending && isTimedOut(p.startedAt, ctx.now().getTime(), ctx.config.sepm);
   if (pending && !timedOut) {
+    if (!p.once && (await ctx.soar.getIncident(p.incidentId)).state === 'closed') return cancelOnClose(ctx, p);
     await setStateColumn(ctx, p, state);
     if (!p.once) {
       const next = await scheduleTracking(ctx, { ...stripOnce(p), attempt: p.attempt + 1 });
@@ -83,6 +84,25 @@ export async function trackCommand(p: TrackPayload, ctx: JobContext): Promise<un
   await FINISHERS[p.kind](ctx, p, out, state);
   await ctx.soar.addNote(p.incidentId, summaryNote(p, status, state, ctx.config.sepm.resultsLimit, out.csv));
   return { state, terminal: true, note: completionNote(status) };
+}
+
+/** The incident was closed while its command is still pending: cancel it in SEPM and stop tracking. */
+async function cancelOnClose(ctx: JobContext, p: TrackPayload): Promise<unknown> {
+  let detail: string;
+  try {
+    const out = await sepOk(ctx, 'cancel-command', { commandId: p.commandId });
+    detail = `cancel command ${out.commandID}`;
+  } catch (err) {
+    if (isAppError(err) && err.retryable) throw err;
+    detail = `cancel refused: ${describeError(err)}`;
+  }
+  const state = 'Canceled (incident closed)';
+  await setStateColumn(ctx, p, state);
+  await ctx.soar.addNote(
+    p.incidentId,
+    `Incident closed: pending SEPM ${p.kind} command ${p.commandId} canceled (${detail}).`,
+  );
+  return { state, terminal: true };
 }
 
 function stripOnce(p: TrackPayload): Omit<TrackPayload, 'once'> {
