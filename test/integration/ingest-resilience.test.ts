@@ -2,13 +2,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imapSourceSchema, type ImapSourceConfig } from '../../src/config/schema.ts';
 import { CursorStore } from '../../src/ingest/cursor-store.ts';
 import { ImapWatcher } from '../../src/ingest/imap-watcher.ts';
 import { createIntakeProducer } from '../../src/ingest/intake-queue.ts';
-import { silentLogger } from '../../src/shared/logger.ts';
+import { createLogger, silentLogger } from '../../src/shared/logger.ts';
 import {
   appendMails,
   imapFor,
@@ -199,5 +200,48 @@ describe('IMAP ingest under failures', () => {
     expect(after!.lastUid).toBe(12);
     expect(await jobCount(prefix)).toBe(12);
     expect(w2.enqueuedTotal).toBe(12);
+  });
+
+  it('ingests over STARTTLS (TLS required) and warns when no mail arrived for noMailWarnHours', async () => {
+    const user = testUser('stls');
+    const prefix = randomPrefix('resil');
+    prefixes.push(prefix);
+    const source = imapSourceSchema.parse(
+      imapSourceFor(dovecot, 'alerts', user, {
+        port: dovecot.starttlsPort,
+        secure: false,
+        requireTls: true,
+        noMailWarnHours: 1 / 3600,
+      }),
+    );
+    const lines: string[] = [];
+    const logger = createLogger({
+      level: 'warn',
+      destination: new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) }),
+    });
+    const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+    const producer = createIntakeProducer(redis, prefix);
+    const w = new ImapWatcher({
+      source,
+      filter: FILTER,
+      redis,
+      prefix,
+      producer,
+      logger,
+      timing: { ...FAST, hotPollMs: 0 },
+    });
+    cleanups.push(async () => {
+      await w.stop(2000);
+      await producer.close();
+      redis.disconnect();
+    });
+    w.start();
+    await appendMails(dovecot, user, [makeAlertMail(1, { tag: 'stls' })]);
+    await waitUntil(async () => (await jobCount(prefix)) === 1, 15_000, 'mail queued over STARTTLS');
+    await waitUntil(
+      () => lines.some((l) => l.includes('no mail seen for a long time')),
+      15_000,
+      'quiet-mailbox warning',
+    );
   });
 });
