@@ -168,4 +168,19 @@ describe('spool directory, replay and npm start', () => {
     }
     expect(await exited).toBe(0);
   });
+
+  it('start says clearly that Redis is unreachable and exits 1', async () => {
+    const env = {
+      ...process.env,
+      SEPM_INTAKE_REDIS_URL: 'redis://127.0.0.1:1',
+      SEPM_INTAKE_SPOOL_DIR: join(tmp, 'never'),
+    };
+    const child = spawn(process.execPath, [join(ROOT, 'bin/sepm-intake.js'), 'start'], { cwd: tmp, env });
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+    expect(code).toBe(1);
+    expect(stderr).toContain('REDIS_UNREACHABLE: Redis is not reachable at redis://127.0.0.1:1');
+    expect(existsSync(join(tmp, 'never'))).toBe(false);
+  });
 });
