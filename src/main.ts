@@ -38,6 +38,17 @@ export interface RunningService {
   /** Absolute spool directory when the spool source runs in this process. */
   spoolDir?: string;
   soar?: SoarClient;
+  /** Mail-source state for health/readiness endpoints (empty without the watcher role). */
+  sources(): SourceStatus[];
+}
+
+export interface SourceStatus {
+  name: string;
+  kind: 'imap' | 'spool';
+  /** imap: new | standby | connecting | active | stopped (standby = another replica holds the mailbox lock). */
+  state: string;
+  /** Epoch ms of the last mail seen by this process (imap only). */
+  lastMailAt?: number;
 }
 
 type Stopper = (deadlineMs: number) => Promise<void>;
@@ -52,7 +63,9 @@ export async function startService(opts: StartOptions): Promise<RunningService> 
   const sources: Stopper[] = [];
   const workers: Stopper[] = [];
   const resources: Stopper[] = [];
+  const statuses: (() => SourceStatus)[] = [];
   const service: RunningService = {
+    sources: () => statuses.map((f) => f()),
     stop: async (deadlineMs = 30_000) => {
       for (const group of [sources, workers, resources]) {
         await Promise.all(
@@ -66,7 +79,7 @@ export async function startService(opts: StartOptions): Promise<RunningService> 
   };
   try {
     if (roles.has('worker')) await startWorker(opts, service, workers, resources);
-    if (roles.has('watcher')) await startSources(opts, redis, service, sources, resources);
+    if (roles.has('watcher')) await startSources(opts, redis, service, sources, resources, statuses);
     // LEAD: the `web` role (HTTP server: dashboard, API, review UI — helper H) and the enrichment consumer of
     // the incident-ready queue (startEnrichment — helper G) are wired here and added to `workers`/`resources`.
   } catch (err) {
@@ -113,6 +126,7 @@ async function startSources(
   service: RunningService,
   sources: Stopper[],
   resources: Stopper[],
+  statuses: (() => SourceStatus)[],
 ): Promise<void> {
   const { config, logger } = opts;
   const producer: IntakeProducer = createIntakeProducer(redis, config.redis.prefix, logger);
@@ -129,6 +143,7 @@ async function startSources(
       timing: opts.watcherTiming ?? {},
     });
     w.start();
+    statuses.push(() => ({ name: source.name, kind: 'imap', state: w.state, lastMailAt: w.lastMailAt }));
     sources.push((deadlineMs) => w.stop(deadlineMs));
   }
   if (config.mail.spool.enabled) {
@@ -142,6 +157,7 @@ async function startSources(
     });
     await spool.start();
     service.spoolDir = dir;
+    statuses.push(() => ({ name: 'spool', kind: 'spool', state: 'active' }));
     sources.push((deadlineMs) => spool.stop(deadlineMs));
   }
 }

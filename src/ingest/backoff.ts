@@ -1,5 +1,5 @@
 /**
- * Reconnect delays (pure apart from the injected clock and random source): capped exponential backoff with full
+ * Reconnect delays (pure apart from the injected clock and random source): capped exponential backoff with equal
  * jitter. The attempt counter resets only after a connection stayed up for `stableAfterMs`, so a server that
  * accepts the login and then drops every connection still gets exponentially spaced retries.
  */
@@ -14,7 +14,7 @@ export interface BackoffSettings {
 
 export const DEFAULT_BACKOFF: BackoffSettings = { baseMs: 1000, maxMs: 60_000, stableAfterMs: 60_000 };
 
-/** Full jitter: a random delay in [cap/2, cap] where cap = min(maxMs, baseMs * 2^attempt). */
+/** Equal jitter: a random delay in [cap/2, cap] where cap = min(maxMs, baseMs * 2^attempt), ms. */
 export function backoffDelay(attempt: number, s: BackoffSettings, random: () => number = Math.random): number {
   const cap = Math.min(s.maxMs, s.baseMs * 2 ** Math.min(attempt, 30));
   return Math.round(cap / 2 + (random() * cap) / 2);

@@ -100,6 +100,9 @@ describe('IMAP ingest end to end (Dovecot + Redis + embedded store)', () => {
       expect(intake).toMatchObject({ completed: 200, failed: 0 });
       expect((await queueCounts(cfg, QueueNames.incidentReady)).waiting).toBe(200);
       expect(await mailboxState(dovecot, user)).toEqual({ exists: 200, unseen: [] });
+      expect(service.sources()).toEqual([
+        { name: 'alerts', kind: 'imap', state: 'active', lastMailAt: expect.any(Number) },
+      ]);
     } finally {
       await service.stop(5000);
     }
