@@ -96,7 +96,7 @@ export async function registerUiRoutes(app: FastifyInstance, deps: HttpDeps): Pr
     const out = await submitJob(deps, built.name, built.payload, 'analyst');
     if (!out.ok) return html(reply, detailPage(v, detail, [], out.problems.join('; ')), 400);
     req.log.info({ job: built.name, jobId: out.jobId, by: v.principal.name }, 'job requested from the review UI');
-    return reply.redirect(`/incidents/${p.data.id}?jobs=${encodeURIComponent(out.jobId)}#jobs`, 303);
+    return reply.redirect(`/incidents/${p.data.id}?jobs=${encodeURIComponent(out.jobId)}`, 303);
   });
 
   app.post('/incidents/:id/close', async (req, reply) => {
