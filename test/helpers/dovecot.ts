@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ImapFlow } from 'imapflow';
+import { generateTls } from '../../sim/sepm/tls.ts';
 
 /**
  * A private Dovecot IMAP server for integration tests: its own config, base/state dirs and maildirs under a temp
@@ -51,7 +52,7 @@ export async function startDovecot(): Promise<DovecotInstance> {
   for (const d of ['mail', 'state']) mkdirSync(join(dir, d), { recursive: true });
   chownSync(join(dir, 'mail'), MAIL_UID, MAIL_GID);
   const [port, starttlsPort] = [await freePort(), await freePort()];
-  const caFile = generateCerts(dir);
+  const caFile = await generateCerts(dir);
   const password = randomBytes(8).toString('hex');
   writeFileSync(join(dir, 'dovecot.conf'), dovecotConf(dir, port, starttlsPort, password));
   let child: ChildProcess | undefined;
@@ -144,57 +145,13 @@ service stats {
 `;
 }
 
-/** A CA plus a server certificate for 127.0.0.1/localhost signed by it; returns the CA file. */
-function generateCerts(dir: string): string {
-  const run = (args: string[]): void => {
-    execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-  };
-  run([
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.pem',
-    '-days',
-    '2',
-    '-subj',
-    '/CN=sepm-intake test CA',
-  ]);
-  run([
-    'req',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    'server.key',
-    '-out',
-    'server.csr',
-    '-subj',
-    '/CN=localhost',
-  ]);
-  writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  run([
-    'x509',
-    '-req',
-    '-in',
-    'server.csr',
-    '-CA',
-    'ca.pem',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-out',
-    'server.pem',
-    '-days',
-    '2',
-    '-extfile',
-    'san.ext',
-  ]);
-  chmodSync(join(dir, 'server.key'), 0o600);
+/** A CA plus a server certificate for 127.0.0.1/localhost signed by it (the simulators' generator); returns the CA file. */
+async function generateCerts(dir: string): Promise<string> {
+  const tls = await generateTls();
+  writeFileSync(join(dir, 'server.pem'), tls.cert);
+  writeFileSync(join(dir, 'server.key'), tls.key, { mode: 0o600 });
+  writeFileSync(join(dir, 'ca.pem'), tls.caPem);
+  tls.cleanup();
   return join(dir, 'ca.pem');
 }
 
