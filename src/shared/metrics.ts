@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
  * One Prometheus registry per process and the metrics every layer may move. Layers import the helpers below
@@ -8,6 +8,8 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export const registry = new Registry();
 registry.setDefaultLabels({ service: 'sepm-intake' });
+// Process CPU, memory, event-loop lag and GC: the first things to look at when intake slows down.
+collectDefaultMetrics({ register: registry });
 
 const PREFIX = 'sepm_intake_';
 
@@ -112,6 +114,15 @@ export function recordMailSeen(mailbox: string, now = Date.now()): void {
 /** A mailbox known from config starts its clock at process start so a silent mailbox shows up. */
 export function registerMailbox(mailbox: string, now = Date.now()): void {
   if (!lastMailAt.has(mailbox)) lastMailAt.set(mailbox, now);
+}
+
+/**
+ * A bounded operation label for an HTTP call: method + first path segment ('GET /computers'); ids and query
+ * strings never become label values.
+ */
+export function operationLabel(method: string, path: string): string {
+  const first = /^\/?([A-Za-z0-9_-]{1,40})/.exec(path.replace(/^\/sepm\/api\/v[12]/, ''))?.[1] ?? '';
+  return `${method.toUpperCase()} /${first}`;
 }
 
 /** Times an async call into a histogram and counts its failure by AppError code (or 'UNKNOWN'). */
