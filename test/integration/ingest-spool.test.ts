@@ -13,11 +13,15 @@ import {
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { run as replay } from '../../src/cli/commands/replay.ts';
 import { configSchema } from '../../src/config/schema.ts';
-import type { IncidentReadyData, IntakeResult } from '../../src/ingest/intake-worker.ts';
+import { createIntakeProducer } from '../../src/ingest/intake-queue.ts';
+import { createIntakeWorker, type IncidentReadyData, type IntakeResult } from '../../src/ingest/intake-worker.ts';
 import { startService } from '../../src/main.ts';
+import type { MailParseResult } from '../../src/parsers/types.ts';
+import type { SoarClient } from '../../src/soar/port.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
 import { QueueNames } from '../../src/shared/queues.ts';
 import { openEmbeddedStore } from '../../src/soar/embedded-store.ts';
@@ -182,5 +186,40 @@ describe('spool directory, replay and npm start', () => {
     expect(code).toBe(1);
     expect(stderr).toContain('REDIS_UNREACHABLE: Redis is not reachable at redis://127.0.0.1:1');
     expect(existsSync(join(tmp, 'never'))).toBe(false);
+  });
+
+  it('lets a running intake job finish on shutdown within the deadline', async () => {
+    const prefix = randomPrefix('drain');
+    prefixes.push(prefix);
+    const connection = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+    const producer = createIntakeProducer(connection, prefix);
+    let started = false;
+    const handle = createIntakeWorker({
+      connection,
+      prefix,
+      logger: silentLogger,
+      deps: {
+        analyze: async () => {
+          started = true;
+          await new Promise((r) => setTimeout(r, 1000));
+          return { accepted: false, rejectReason: 'not_risk' } as MailParseResult;
+        },
+        toIncidents: () => [],
+        soar: {} as SoarClient,
+        mergeWindowMs: 0,
+        rejectUntrusted: false,
+      },
+    });
+    try {
+      const jobId = await producer.enqueue({ raw: Buffer.from('x'), origin: { kind: 'spool', source: 'spool' } });
+      await waitUntil(() => started, 10_000, 'job started');
+      await handle.close(10_000);
+      const job = await producer.queue.getJob(jobId);
+      expect(await job!.getState()).toBe('completed');
+      expect(job!.returnvalue).toEqual({ status: 'rejected', reason: 'not_risk' });
+    } finally {
+      await producer.close();
+      connection.disconnect();
+    }
   });
 });
