@@ -157,7 +157,7 @@ export class ImapWatcher {
       wake();
     });
     const closed = new Promise<'closed'>((resolve) => client.once('close', () => resolve('closed')));
-    lease.onLost(() => client.close());
+    const unsubscribe = lease.onLost(() => client.close());
     try {
       this.state = 'connecting';
       await client.connect();
@@ -194,6 +194,7 @@ export class ImapWatcher {
         }
       }
     } finally {
+      unsubscribe();
       if (client.usable) await withTimeout(client.logout(), 5000).catch(() => client.close());
       else client.close();
       this.client = undefined;

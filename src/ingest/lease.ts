@@ -25,9 +25,17 @@ export class LockLease {
     return this.lostFlag;
   }
 
-  onLost(fn: () => void): void {
-    if (this.lostFlag) fn();
-    else this.listeners.push(fn);
+  /** Calls fn when the lock is lost; returns a function that unregisters it (one per IMAP session). */
+  onLost(fn: () => void): () => void {
+    if (this.lostFlag) {
+      fn();
+      return () => undefined;
+    }
+    this.listeners.push(fn);
+    return () => {
+      const i = this.listeners.indexOf(fn);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
   }
 
   stop(): void {
