@@ -10,6 +10,15 @@ import type { Credentials, FailedLoginLimiter, Principal, Session, SessionStore 
 
 export type ReadinessCheck = () => Promise<Record<string, { ok: boolean; detail?: string }>>;
 
+/** Structural copy of main.ts SourceStatus (http does not import the composition root). */
+export interface MailSourceStatus {
+  name: string;
+  kind: string;
+  /** imap: new | standby | connecting | active | stopped. */
+  state: string;
+  lastMailAt?: number | undefined;
+}
+
 export interface HttpContext {
   config: Config;
   /** Redis URL for the queues the dashboard and API use. */
@@ -21,6 +30,8 @@ export interface HttpContext {
   logger: Logger;
   /** Mail watchers, SEPM and whatever else the composition root knows about; Redis and SOAR are checked here. */
   readiness: ReadinessCheck;
+  /** Mail sources of this process (role all): one /readyz entry each and the last-mail age in /metrics. */
+  mailSources?: () => MailSourceStatus[];
 }
 
 /** What the route modules share once the server is built. */

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { describeError } from '../shared/errors.ts';
 import { registry } from '../shared/metrics.ts';
-import type { HttpDeps } from './context.ts';
+import type { HttpDeps, MailSourceStatus } from './context.ts';
 
 /** /healthz (process up), /readyz (each dependency with its own status), /metrics (Prometheus text). */
 
@@ -22,13 +22,23 @@ async function probe(call: () => Promise<unknown>, ms = 3000): Promise<Status> {
   }
 }
 
+/** A watcher is ready when connected or standing by (another replica holds the mailbox lock). */
+export function mailSourceChecks(sources: MailSourceStatus[]): Record<string, Status> {
+  const out: Record<string, Status> = {};
+  for (const s of sources) {
+    const ok = s.kind === 'imap' ? s.state === 'active' || s.state === 'standby' : s.state !== 'stopped';
+    out[`mailbox:${s.name}`] = ok ? { ok, detail: s.state } : { ok, detail: `watcher is ${s.state}` };
+  }
+  return out;
+}
+
 export async function readiness(deps: HttpDeps): Promise<Record<string, Status>> {
   const [redis, soar, others] = await Promise.all([
     probe(() => deps.redis.ping()),
     probe(() => deps.soar.ping()),
     deps.readiness().catch((err: unknown) => ({ readiness: { ok: false, detail: describeError(err) } })),
   ]);
-  return { redis, soar, ...others };
+  return { redis, soar, ...mailSourceChecks(deps.mailSources?.() ?? []), ...others };
 }
 
 export function registerHealthRoutes(app: FastifyInstance, deps: HttpDeps): void {

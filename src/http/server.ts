@@ -9,7 +9,7 @@ import Fastify, {
   type FastifyRequest,
 } from 'fastify';
 import { isAppError } from '../shared/errors.ts';
-import { registerJobCounts } from '../shared/metrics.ts';
+import { registerJobCounts, registerLastMailProvider } from '../shared/metrics.ts';
 import { QueueNames, type QueueName } from '../shared/queues.ts';
 import { createRedis } from '../shared/redis.ts';
 import { registerApiRoutes } from './api.ts';
@@ -166,6 +166,10 @@ export async function buildHttpServer(ctx: HttpContext): Promise<FastifyInstance
     for (const [name, q] of Object.entries(queues)) out[name] = await q.getJobCounts();
     return out;
   });
+  const sources = ctx.mailSources;
+  const unregisterSources = sources
+    ? registerLastMailProvider(() => sources().map((s) => ({ mailbox: s.name, lastMailAt: s.lastMailAt })))
+    : () => false;
   const intakeMetrics = await startIntakeMetrics(ctx.redisUrl, ctx.prefix, ctx.logger);
   registerHealthRoutes(app, deps);
   registerApiRoutes(app, deps);
@@ -173,6 +177,7 @@ export async function buildHttpServer(ctx: HttpContext): Promise<FastifyInstance
   await app.register(async (scope) => registerUiRoutes(scope, deps));
   app.addHook('onClose', async () => {
     unregister();
+    unregisterSources();
     await intakeMetrics.close();
     await Promise.all(Object.values(queues).map((q) => q.close()));
     redis.disconnect();

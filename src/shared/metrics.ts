@@ -93,6 +93,14 @@ export const imapReconnects = new Counter({
 
 /** Epoch ms of the last mail per mailbox; turned into an age at scrape time. */
 const lastMailAt = new Map<string, number>();
+export type LastMailProvider = () => { mailbox: string; lastMailAt?: number | undefined }[];
+const lastMailProviders = new Set<LastMailProvider>();
+
+/** Mail sources that keep their own last-mail time (the watchers' status) are read at scrape time. */
+export function registerLastMailProvider(provider: LastMailProvider): () => void {
+  lastMailProviders.add(provider);
+  return () => lastMailProviders.delete(provider);
+}
 
 export const secondsSinceLastMail = new Gauge({
   name: `${PREFIX}seconds_since_last_mail`,
@@ -101,6 +109,11 @@ export const secondsSinceLastMail = new Gauge({
   registers: [registry],
   collect() {
     const now = Date.now();
+    for (const provider of lastMailProviders) {
+      for (const { mailbox, lastMailAt: at } of provider()) {
+        if (at !== undefined && at > (lastMailAt.get(mailbox) ?? 0)) lastMailAt.set(mailbox, at);
+      }
+    }
     for (const [mailbox, at] of lastMailAt) this.set({ mailbox }, (now - at) / 1000);
   },
 });

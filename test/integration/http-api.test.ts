@@ -18,6 +18,7 @@ describe('job-trigger API and auth', () => {
   let h: Harness;
   let app: FastifyInstance;
   let sepmDown = false;
+  let imapState = 'active';
   const op = { authorization: basic('alice', 'alice-secret-pw') };
   const ro = { authorization: basic('bob', 'bob-secret-pw') };
 
@@ -39,6 +40,10 @@ describe('job-trigger API and auth', () => {
       store: h.soar,
       logger: silentLogger,
       readiness: async () => ({ sepm: sepmDown ? { ok: false, detail: 'down' } : { ok: true } }),
+      mailSources: () => [
+        { name: 'soc', kind: 'imap', state: imapState, lastMailAt: Date.now() - 90_000 },
+        { name: 'spool', kind: 'spool', state: 'active' },
+      ],
     });
   });
   afterAll(async () => {
@@ -182,7 +187,22 @@ describe('job-trigger API and auth', () => {
   it('/readyz reports each dependency and answers 503 when one is down', async () => {
     const ok = await app.inject({ url: '/readyz', headers: ro });
     expect(ok.statusCode).toBe(200);
-    expect(ok.json()).toMatchObject({ checks: { redis: { ok: true }, soar: { ok: true }, sepm: { ok: true } } });
+    expect(ok.json()).toMatchObject({
+      checks: { redis: { ok: true }, soar: { ok: true }, sepm: { ok: true }, 'mailbox:soc': { ok: true } },
+    });
+    imapState = 'standby';
+    expect((await app.inject({ url: '/readyz', headers: ro })).statusCode).toBe(200);
+    imapState = 'connecting';
+    const reconnecting = await app.inject({ url: '/readyz', headers: ro });
+    imapState = 'active';
+    expect(reconnecting.statusCode).toBe(503);
+    expect(reconnecting.json()).toMatchObject({
+      checks: { 'mailbox:soc': { ok: false }, 'mailbox:spool': { ok: true } },
+    });
+    const metrics = (await app.inject({ url: '/metrics', headers: ro })).body;
+    const age = Number(/^sepm_intake_seconds_since_last_mail\{mailbox="soc"[^}]*\} (\S+)$/m.exec(metrics)?.[1]);
+    expect(age).toBeGreaterThanOrEqual(90);
+    expect(age).toBeLessThan(120);
     sepmDown = true;
     const down = await app.inject({ url: '/readyz', headers: ro });
     sepmDown = false;
