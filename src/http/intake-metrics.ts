@@ -21,6 +21,8 @@ export function countIntakeResult(value: unknown): void {
   if (!r || typeof r !== 'object') return;
   if (r.status === 'rejected') {
     mailsRejected.inc({ reason: boundedLabel(r.reason ?? 'rejected') });
+    // A mail that looked like a SEPM risk notification but yielded no event is a parser miss.
+    if (r.reason === 'no_events') parseFailures.inc();
     return;
   }
   for (const inc of r.incidents ?? []) {

@@ -124,6 +124,34 @@ export function recordMailSeen(mailbox: string, now = Date.now()): void {
   lastMailAt.set(mailbox, now);
 }
 
+/**
+ * Envelope triage of a batch from one source: `{ accepted: 3, envelope_filter: 1, too_large: 1 }`. Every count
+ * is a mail seen; `accepted` ones went to the intake queue, the other keys are reject reasons.
+ */
+export function recordMailTriage(mailbox: string, counts: Record<string, number>, now = Date.now()): void {
+  let seen = 0;
+  for (const [outcome, n] of Object.entries(counts)) {
+    if (n <= 0) continue;
+    seen += n;
+    if (outcome === 'accepted') mailsAccepted.inc({ mailbox }, n);
+    else mailsRejected.inc({ reason: outcome }, n);
+  }
+  if (seen > 0) {
+    mailsSeen.inc({ mailbox }, seen);
+    lastMailAt.set(mailbox, now);
+  }
+}
+
+/** Whitelist drops of one analysed mail, by rule kind ("ips: 10.0.0.0/8" counts as "ips"). Returns its input. */
+export function recordAnalysis<T extends { dropped?: readonly { rule: string }[] }>(result: T): T {
+  for (const d of result.dropped ?? []) whitelistDrops.inc({ rule: /^[a-zA-Z]{1,20}/.exec(d.rule)?.[0] ?? 'other' });
+  return result;
+}
+
+export function recordImapReconnect(mailbox: string): void {
+  imapReconnects.inc({ mailbox });
+}
+
 /** A mailbox known from config starts its clock at process start so a silent mailbox shows up. */
 export function registerMailbox(mailbox: string, now = Date.now()): void {
   if (!lastMailAt.has(mailbox)) lastMailAt.set(mailbox, now);

@@ -6,7 +6,10 @@ import { AppError, ErrorCodes } from '../../../src/shared/errors.ts';
 import {
   operationLabel,
   parseFailures,
+  recordAnalysis,
+  recordImapReconnect,
   recordMailSeen,
+  recordMailTriage,
   registry,
   sepmErrors,
   sepmLatency,
@@ -55,6 +58,19 @@ describe('metrics helpers', () => {
     expect(await value('sepm_intake_mails_rejected_total', { reason: 'other' })).toBe(1);
     expect(await value('sepm_intake_mails_rejected_total', { reason: 'mail_parse_failed' })).toBe(1);
     expect((await parseFailures.get()).values[0]?.value).toBe(1);
+  });
+
+  it('records envelope triage per mailbox and whitelist drops by rule kind', async () => {
+    recordMailTriage('corp-imap', { accepted: 3, envelope_filter: 2, too_large: 0 });
+    expect(await value('sepm_intake_mails_seen_total', { mailbox: 'corp-imap' })).toBe(5);
+    expect(await value('sepm_intake_mails_accepted_total', { mailbox: 'corp-imap' })).toBe(3);
+    expect(await value('sepm_intake_mails_rejected_total', { reason: 'envelope_filter' })).toBe(2);
+    const r = { dropped: [{ rule: 'ips: 10.0.0.0/8' }, { rule: 'ips: ::1' }, { rule: 'paths: C:\\Windows\\*' }] };
+    expect(recordAnalysis(r)).toBe(r);
+    expect(await value('sepm_intake_whitelist_drops_total', { rule: 'ips' })).toBe(2);
+    expect(await value('sepm_intake_whitelist_drops_total', { rule: 'paths' })).toBe(1);
+    recordImapReconnect('corp-imap');
+    expect(await value('sepm_intake_imap_reconnects_total', { mailbox: 'corp-imap' })).toBe(1);
   });
 
   it('reports seconds since the last mail per mailbox at scrape time', async () => {
