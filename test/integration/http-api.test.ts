@@ -168,6 +168,20 @@ describe('job-trigger API and auth', () => {
     expect(queues.find((q) => q.name === 'sep')!.jobs.map((j) => j.id)).toContain(jobId);
   });
 
+  it("Bull Board's add job on the sep queue runs the job for operators", async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/admin/queues/api/queues/sep/add',
+      headers: op,
+      payload: { name: 'get-domains', data: {}, options: {} },
+    });
+    expect(res.statusCode).toBe(200);
+    const id = (res.json() as { job: { id: string } }).job.id;
+    const job = await h.waitJob(h.queues.sep, id);
+    expect(await job.getState()).toBe('completed');
+    expect(job.returnvalue).toMatchObject({ success: true });
+  });
+
   it('serves an OpenAPI description generated from the job schemas', async () => {
     const doc = (await app.inject({ url: '/api/openapi.json', headers: ro })).json() as {
       openapi: string;

@@ -1,0 +1,136 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashPassword } from '../../src/http/password.ts';
+import { buildHttpServer } from '../../src/http/server.ts';
+import { silentLogger } from '../../src/shared/logger.ts';
+import { A, startHarness, type Harness } from '../helpers/enrich-harness.ts';
+import { TEST_REDIS_URL } from '../helpers/redis.ts';
+
+/** Review UI over HTTP: sessions, CSRF, roles on form posts, closing, attachments, security headers. */
+
+const FAST = { N: 1024, r: 8, p: 1 };
+
+describe('review UI routes', () => {
+  let h: Harness;
+  let app: FastifyInstance;
+
+  beforeAll(async () => {
+    const users = [
+      { name: 'op', passwordHash: await hashPassword('op-password', FAST), role: 'operator' },
+      { name: 'ro', passwordHash: await hashPassword('ro-password', FAST), role: 'readonly' },
+    ];
+    h = await startHarness({ config: { http: { users } } });
+    app = await buildHttpServer({
+      config: h.config,
+      redisUrl: TEST_REDIS_URL,
+      prefix: h.prefix,
+      soar: h.soar,
+      store: h.soar,
+      logger: silentLogger,
+      readiness: async () => ({}),
+    });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await h?.close();
+  });
+
+  /** Logs in through the form; returns the cookie header and the page's CSRF token. */
+  async function session(user: string, password: string, incidentId: number) {
+    const login = await app.inject({
+      method: 'POST',
+      url: '/login',
+      payload: { username: user, password, next: '//evil.example/' },
+    });
+    expect(login.statusCode).toBe(303);
+    expect(login.headers.location).toBe('/incidents'); // never an off-site redirect
+    const setCookie = String(login.headers['set-cookie']);
+    expect(setCookie).toMatch(/HttpOnly/);
+    expect(setCookie).toMatch(/SameSite=Strict/);
+    const cookie = setCookie.split(';')[0]!;
+    const page = await app.inject({ url: `/incidents/${incidentId}`, headers: { cookie } });
+    expect(page.statusCode).toBe(200);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1];
+    expect(csrf).toBeTruthy();
+    return { cookie, csrf: csrf!, page };
+  }
+
+  it('serves pages with a strict CSP and no scripts; forms need the CSRF token; read-only users cannot act', async () => {
+    const incidentId = await h.newIncident([{ type: A.systemName, value: 'WS-00002' }]);
+    const { cookie, csrf, page } = await session('op', 'op-password', incidentId);
+    expect(page.headers['content-security-policy']).toMatch(/default-src 'none'/);
+    expect(page.headers['content-security-policy']).not.toMatch(/script-src/);
+    expect(page.headers['x-frame-options']).toBe('DENY');
+    expect(page.body).not.toMatch(/<script/i);
+    const artifactId = (await h.soar.listArtifacts(incidentId))[0]!.id;
+    const form = { action: 'endpoint-details', artifactId: String(artifactId) };
+    const post = (headers: Record<string, string>, payload: Record<string, string>) =>
+      app.inject({ method: 'POST', url: `/incidents/${incidentId}/actions`, headers, payload });
+
+    expect((await post({ cookie }, form)).statusCode).toBe(403);
+    expect((await post({ cookie }, { ...form, _csrf: 'x'.repeat(32) })).statusCode).toBe(403);
+    expect(await h.queues.sep.count()).toBe(0);
+
+    const ro = await session('ro', 'ro-password', incidentId);
+    expect(ro.page.body).not.toContain('data-action="endpoint-details"');
+    expect((await post({ cookie: ro.cookie }, { ...form, _csrf: ro.csrf })).statusCode).toBe(403);
+    // Another session's token does not work either.
+    expect((await post({ cookie: ro.cookie }, { ...form, _csrf: csrf })).statusCode).toBe(403);
+    expect(await h.queues.sep.count()).toBe(0);
+
+    const ok = await post({ cookie }, { ...form, _csrf: csrf });
+    expect(ok.statusCode).toBe(303);
+    const jobId = /jobs=([^&]+)/.exec(String(ok.headers.location))![1]!;
+    expect(await h.queues.sep.getJob(decodeURIComponent(jobId))).toBeDefined();
+
+    const bad = await post({ cookie }, { action: 'endpoint-details', artifactId: '999999', _csrf: csrf });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).toContain('no such artifact on this incident');
+  });
+
+  it('closes an incident with a resolution and downloads attachments without rendering them', async () => {
+    const incidentId = await h.newIncident([]);
+    const att = await h.soar.addAttachment(
+      incidentId,
+      'report <x>.html',
+      'text/html',
+      Buffer.from('<script>1</script>'),
+    );
+    const { cookie, csrf } = await session('op', 'op-password', incidentId);
+    const dl = await app.inject({ url: `/incidents/${incidentId}/attachments/${att.id}`, headers: { cookie } });
+    expect(dl.statusCode).toBe(200);
+    expect(dl.headers['content-type']).toBe('application/octet-stream');
+    expect(dl.headers['content-disposition']).toMatch(/^attachment; filename="report__x_.html"/);
+    expect(dl.body).toBe('<script>1</script>');
+
+    const missing = await app.inject({
+      method: 'POST',
+      url: `/incidents/${incidentId}/close`,
+      headers: { cookie },
+      payload: { _csrf: csrf, resolution: 'Resolved', summary: '' },
+    });
+    expect(missing.statusCode).toBe(400);
+    const close = await app.inject({
+      method: 'POST',
+      url: `/incidents/${incidentId}/close`,
+      headers: { cookie },
+      payload: { _csrf: csrf, resolution: 'Not an Issue', summary: 'test machine' },
+    });
+    expect(close.statusCode).toBe(303);
+    expect(await h.soar.getIncident(incidentId)).toMatchObject({ state: 'closed', resolution: 'Not an Issue' });
+    const list = await app.inject({ url: '/incidents?state=closed', headers: { cookie } });
+    expect(list.body).toContain(`href="/incidents/${incidentId}"`);
+    const open = await app.inject({ url: '/incidents?state=open', headers: { cookie } });
+    expect(open.body).not.toContain(`href="/incidents/${incidentId}"`);
+  });
+
+  it('logging out ends the session', async () => {
+    const incidentId = await h.newIncident([]);
+    const { cookie, csrf } = await session('op', 'op-password', incidentId);
+    const out = await app.inject({ method: 'POST', url: '/logout', headers: { cookie }, payload: { _csrf: csrf } });
+    expect(out.statusCode).toBe(303);
+    const after = await app.inject({ url: '/incidents', headers: { cookie } });
+    expect(after.statusCode).toBe(302);
+    expect(after.headers.location).toMatch(/^\/login/);
+  });
+});
