@@ -22,6 +22,7 @@ const listQuery = z.object({
   page: z.coerce.number().int().min(1).max(100_000).catch(1),
 });
 const idParam = z.object({ id: z.coerce.number().int().positive() });
+const attachmentParams = z.object({ id: z.coerce.number().int().positive(), aid: z.coerce.number().int().positive() });
 const actionBody = z.object({
   action: z.string().max(64),
   artifactId: z.string().max(20).optional(),
@@ -59,7 +60,11 @@ export async function registerUiRoutes(app: FastifyInstance, deps: HttpDeps): Pr
   );
   registerLogin(app, deps);
   app.get('/', async (_req, reply) => reply.redirect('/incidents', 302));
+  registerReadRoutes(app, deps);
+  registerWriteRoutes(app, deps);
+}
 
+function registerReadRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const store = deps.store;
   app.get('/incidents', async (req, reply) => {
     const v = view(req);
@@ -82,6 +87,25 @@ export async function registerUiRoutes(app: FastifyInstance, deps: HttpDeps): Pr
     const jobs = (await Promise.all(ids.map((id) => findJob(deps, id)))).filter((j): j is JobView => Boolean(j));
     return html(reply, detailPage(v, detail, jobs));
   });
+
+  app.get('/incidents/:id/attachments/:aid', async (req, reply) => {
+    const params = attachmentParams.safeParse(req.params);
+    if (!store || !params.success) return html(reply, 'not found', 404);
+    const { info, data } = await store.getAttachment(params.data.id, params.data.aid);
+    const ascii = info.name.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 200) || 'attachment';
+    // Attachment content comes from endpoints and mail: never let the browser render it.
+    return reply
+      .header('content-type', 'application/octet-stream')
+      .header(
+        'content-disposition',
+        `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(info.name)}`,
+      )
+      .send(data);
+  });
+}
+
+function registerWriteRoutes(app: FastifyInstance, deps: HttpDeps): void {
+  const store = deps.store;
 
   app.post('/incidents/:id/actions', async (req, reply) => {
     const v = view(req);
@@ -115,22 +139,6 @@ export async function registerUiRoutes(app: FastifyInstance, deps: HttpDeps): Pr
     }
     await store.closeIncident(p.data.id, body.data.resolution, body.data.summary);
     return reply.redirect(`/incidents/${p.data.id}`, 303);
-  });
-
-  app.get('/incidents/:id/attachments/:aid', async (req, reply) => {
-    const p = z.object({ id: z.coerce.number().int().positive(), aid: z.coerce.number().int().positive() });
-    const params = p.safeParse(req.params);
-    if (!store || !params.success) return html(reply, 'not found', 404);
-    const { info, data } = await store.getAttachment(params.data.id, params.data.aid);
-    const ascii = info.name.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 200) || 'attachment';
-    // Attachment content comes from endpoints and mail: never let the browser render it.
-    return reply
-      .header('content-type', 'application/octet-stream')
-      .header(
-        'content-disposition',
-        `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(info.name)}`,
-      )
-      .send(data);
   });
 }
 
