@@ -6,6 +6,8 @@ import { ImapWatcher, type WatcherTiming } from './ingest/imap-watcher.ts';
 import { createIntakeProducer, type IntakeProducer } from './ingest/intake-queue.ts';
 import { createIntakeWorker } from './ingest/intake-worker.ts';
 import { SpoolSource } from './ingest/spool-source.ts';
+import { checkConfigSemantics } from './config/semantics.ts';
+import { createSepmFromConfig, sepmConfigFor, startEnrichment, type SepmHandle } from './enrich/start.ts';
 import { analyzeMail, analyzeOptionsFromConfig } from './parsers/index.ts';
 import { AppError, ErrorCodes, describeError } from './shared/errors.ts';
 import type { Logger } from './shared/logger.ts';
@@ -17,10 +19,11 @@ import type { SoarClient } from './soar/port.ts';
 /**
  * Composition root: the only place that builds adapters (Redis, IMAP, spool, SOAR) and wires them into the
  * roles. `watcher` = mail sources → intake queue; `worker` = intake queue → SOAR → incident-ready;
+ * `enrich` = incident-ready, sep and tracking queues → SEPM → incident (the only role that talks to SEPM);
  * `web` = HTTP server (dashboard, API, review UI); `all` = every role in one process.
  */
-export type Role = 'watcher' | 'worker' | 'web' | 'all';
-export const ROLES: readonly Role[] = ['watcher', 'worker', 'web', 'all'];
+export type Role = 'watcher' | 'worker' | 'enrich' | 'web' | 'all';
+export const ROLES: readonly Role[] = ['watcher', 'worker', 'enrich', 'web', 'all'];
 
 export interface StartOptions {
   config: Config;
@@ -55,8 +58,9 @@ type Stopper = (deadlineMs: number) => Promise<void>;
 
 export async function startService(opts: StartOptions): Promise<RunningService> {
   const { config, logger } = opts;
+  checkConfigSemantics(config);
   await assertRedisReachable(config.redis.url);
-  const roles = new Set<Role>(opts.roles.includes('all') ? ['watcher', 'worker', 'web'] : opts.roles);
+  const roles = new Set<Role>(opts.roles.includes('all') ? ['watcher', 'worker', 'enrich', 'web'] : opts.roles);
   const redis = createRedis(config.redis.url);
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
   // Stopped in order: mail sources first (no new mail), then workers (drain), then stores and connections.
@@ -78,10 +82,15 @@ export async function startService(opts: StartOptions): Promise<RunningService> 
     },
   };
   try {
-    if (roles.has('worker')) await startWorker(opts, service, workers, resources);
+    const soar = roles.has('worker') || roles.has('enrich') || roles.has('web') ? await openSoar(config, logger) : null;
+    if (soar) {
+      service.soar = soar;
+      resources.push(() => soar.close());
+      if (roles.has('enrich')) await startEnrichRole(config, logger, soar, workers, resources);
+      if (roles.has('worker')) await startWorker(opts, soar, workers, resources);
+    }
     if (roles.has('watcher')) await startSources(opts, redis, service, sources, resources, statuses);
-    // LEAD: the `web` role (HTTP server: dashboard, API, review UI — helper H) and the enrichment consumer of
-    // the incident-ready queue (startEnrichment — helper G) are wired here and added to `workers`/`resources`.
+    // LEAD: the `web` role (HTTP server: dashboard, API, review UI — helper H) is wired here.
   } catch (err) {
     await service.stop(5000);
     throw err;
@@ -92,7 +101,7 @@ export async function startService(opts: StartOptions): Promise<RunningService> 
 
 async function startWorker(
   opts: StartOptions,
-  service: RunningService,
+  soar: SoarClient,
   workers: Stopper[],
   resources: Stopper[],
 ): Promise<void> {
@@ -100,9 +109,6 @@ async function startWorker(
   const connection = createRedis(config.redis.url);
   connection.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error (worker)'));
   resources.push(async () => connection.disconnect());
-  const soar = await openSoar(config, logger);
-  service.soar = soar;
-  resources.push(() => soar.close());
   const analyzeOptions = analyzeOptionsFromConfig(config);
   const handle = createIntakeWorker({
     connection,
@@ -160,6 +166,39 @@ async function startSources(
     statuses.push(() => ({ name: 'spool', kind: 'spool', state: 'active' }));
     sources.push((deadlineMs) => spool.stop(deadlineMs));
   }
+}
+
+/**
+ * The enrichment consumer (incident-ready, sep and tracking queues) runs beside the intake worker. With no SEPM
+ * configured the SEPM simulator is started in-process on loopback (HTTPS, its own CA: verification stays on), so
+ * the whole flow runs on a fresh machine; the log says so loudly.
+ */
+async function startEnrichRole(
+  config: Config,
+  logger: Logger,
+  soar: SoarClient,
+  workers: Stopper[],
+  resources: Stopper[],
+): Promise<void> {
+  let sepm: SepmHandle | undefined;
+  if (!config.sepm.host) {
+    const { startSepmSim } = await import('../sim/sepm/index.ts');
+    const sim = await startSepmSim({ tls: true });
+    resources.push(() => sim.stop());
+    const handle = createSepmFromConfig(sepmConfigFor(config.sepm, sim), logger);
+    resources.push(() => handle.close());
+    sepm = handle;
+    logger.warn({ url: sim.url }, 'no sepm.host configured: using the built-in SEPM simulator on loopback (demo data)');
+  }
+  const enrich = await startEnrichment({
+    config,
+    connection: config.redis.url,
+    prefix: config.redis.prefix,
+    soar,
+    logger,
+    ...(sepm ? { sepm } : {}),
+  });
+  workers.push(() => enrich.close());
 }
 
 /** True when at least one sender-authenticity check is on (then an untrusted verdict means forged mail). */

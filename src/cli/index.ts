@@ -5,7 +5,7 @@ import { describeError } from '../shared/errors.ts';
  * `run(args: string[]): Promise<number>` (the exit code). Loading is lazy so `parse` never pulls in BullMQ.
  */
 export const COMMANDS: Record<string, string> = {
-  start: 'run the service (--role watcher|worker|web|all, --config FILE)',
+  start: 'run the service (--role watcher|worker|enrich|web|all, --config FILE)',
   parse: 'parse SEPM mail files (or - for stdin) and print the decision as JSON',
   replay: 'enqueue .eml files or directories into the intake queue',
   sep: 'run one SEP function against the configured SEPM (sep --list)',

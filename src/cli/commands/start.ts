@@ -5,7 +5,7 @@ import { createLogger } from '../../shared/logger.ts';
 import { parseCommandArgs } from '../args.ts';
 
 /**
- * `sepm-intake start [--config FILE] [--role watcher|worker|web|all]…`: runs the service until SIGTERM/SIGINT.
+ * `sepm-intake start [--config FILE] [--role watcher|worker|enrich|web|all]…`: runs the service until SIGTERM/SIGINT.
  * Without a config file it runs on embedded defaults (spool ./var/inbox, embedded store, local Redis).
  */
 export async function run(args: string[]): Promise<number> {
