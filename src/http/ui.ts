@@ -33,8 +33,11 @@ const actionBody = z.object({
 const closeBody = z.object({ resolution: z.enum(RESOLUTIONS), summary: z.string().trim().min(1).max(4000) });
 
 /** Only local absolute paths: an open redirect to another site must not be possible. */
-function safeNext(next: unknown): string {
-  return typeof next === 'string' && /^\/(?![/\\])/.test(next) ? next : '/incidents';
+export function safeNext(next: unknown): string {
+  // Browsers drop tabs/newlines and read '\\' as '/', so '/\t/evil' would become '//evil': allow plain URL
+  // characters only, and never a second leading slash.
+  const ok = typeof next === 'string' && next.length < 2048 && /^\/(?!\/)[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]*$/.test(next);
+  return ok ? next : '/incidents';
 }
 
 function view(req: FastifyRequest): View | undefined {

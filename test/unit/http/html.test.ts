@@ -29,3 +29,14 @@ describe('descriptionText', () => {
     expect(html`${descriptionText(desc)}`.value).toContain('&lt;script&gt;x&lt;/script&gt;');
   });
 });
+
+describe('login redirect target', () => {
+  it('allows local paths only', async () => {
+    const { safeNext } = await import('../../../src/http/ui.ts');
+    expect(safeNext('/incidents/4?jobs=a.b')).toBe('/incidents/4?jobs=a.b');
+    expect(safeNext('/admin/queues/queue/sep?status=failed')).toBe('/admin/queues/queue/sep?status=failed');
+    for (const bad of ['//evil.example', '/\\evil.example', '/\t/evil.example', 'https://evil.example', '', 42]) {
+      expect(safeNext(bad)).toBe('/incidents');
+    }
+  });
+});
