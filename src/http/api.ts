@@ -8,8 +8,9 @@ import { buildOpenApi } from './openapi.ts';
 const JOB_ID = /^[A-Za-z0-9._-]{1,200}$/;
 
 export function registerApiRoutes(app: FastifyInstance, deps: HttpDeps): void {
-  const openapi = buildOpenApi();
-  app.get('/api/openapi.json', async () => openapi);
+  // Serialised once: the document is large (every job schema) and never changes while the process runs.
+  const openapi = JSON.stringify(buildOpenApi());
+  app.get('/api/openapi.json', async (_req, reply) => reply.type('application/json; charset=utf-8').send(openapi));
 
   app.post<{ Params: { name: string } }>('/api/jobs/:name', async (req, reply) => {
     if (!requireOperator(req, reply)) return reply;

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { HttpConfig } from '../config/schema.ts';
 import { AppError, ErrorCodes } from '../shared/errors.ts';
@@ -37,11 +37,19 @@ function readSecret(file: string, where: string): string {
   }
 }
 
+const VERIFIED_TTL_MS = 5 * 60_000;
+
 export class Credentials {
   private readonly users = new Map<string, UserEntry>();
   private readonly tokens: TokenEntry[] = [];
   /** Verified against when the user is unknown, so response time does not reveal which names exist. */
   private dummyHash = '';
+  /**
+   * Recently verified Basic credentials, keyed by an HMAC (per-process key) of name + password so no password is
+   * kept: API clients sending Basic on every request pay scrypt (~200 ms) once per 5 minutes, not per call.
+   */
+  private readonly verified = new Map<string, { principal: Principal; until: number }>();
+  private readonly cacheKey = randomBytes(32);
 
   constructor(cfg: HttpConfig) {
     for (const u of cfg.users) {
@@ -66,10 +74,17 @@ export class Credentials {
     return this.users.size === 0 && this.tokens.length === 0;
   }
 
-  async checkPassword(name: string, password: string): Promise<Principal | undefined> {
+  async checkPassword(name: string, password: string, now = Date.now()): Promise<Principal | undefined> {
+    const key = createHmac('sha256', this.cacheKey).update(`${name}\u0000${password}`).digest('base64');
+    const hit = this.verified.get(key);
+    if (hit && hit.until > now) return hit.principal;
     const user = this.users.get(name);
     const ok = await verifyPassword(password, user?.hash ?? this.dummyHash);
-    return ok && user ? { name: user.name, role: user.role, via: 'basic' } : undefined;
+    if (!ok || !user) return undefined;
+    const principal: Principal = { name: user.name, role: user.role, via: 'basic' };
+    if (this.verified.size >= 1000) this.verified.clear();
+    this.verified.set(key, { principal, until: now + VERIFIED_TTL_MS });
+    return principal;
   }
 
   checkToken(token: string): Principal | undefined {

@@ -69,3 +69,18 @@ describe('failed-login limiter', () => {
     expect(l.retryAfter('1.1.1.1', 61_500)).toBe(0);
   });
 });
+
+describe('verified-credential cache', () => {
+  it('answers verified credentials from the cache, never caches failures, re-verifies after 5 minutes', async () => {
+    const cfg = httpSchema.parse({
+      users: [{ name: 'u', passwordHash: await hashPassword('right-pw', { N: 1024, r: 8, p: 1 }), role: 'operator' }],
+    });
+    const c = new Credentials(cfg);
+    await c.init();
+    expect(await c.checkPassword('u', 'wrong', 0)).toBeUndefined();
+    expect(await c.checkPassword('u', 'right-pw', 0)).toMatchObject({ name: 'u' });
+    expect(await c.checkPassword('u', 'right-pw', 1000)).toMatchObject({ name: 'u', role: 'operator' });
+    expect(await c.checkPassword('u', 'right-pw2', 1000)).toBeUndefined();
+    expect(await c.checkPassword('u', 'right-pw', 6 * 60_000)).toMatchObject({ name: 'u' });
+  });
+});
