@@ -184,3 +184,27 @@ export async function buildHttpServer(ctx: HttpContext): Promise<FastifyInstance
   });
   return app;
 }
+
+export interface RunningHttpServer {
+  app: FastifyInstance;
+  /** e.g. http://127.0.0.1:8080 */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Builds the server and listens on config.http.host:port (port 0 = any free port, for tests). */
+export async function startHttpServer(ctx: HttpContext): Promise<RunningHttpServer> {
+  const app = await buildHttpServer(ctx);
+  try {
+    await app.listen({ host: ctx.config.http.host, port: ctx.config.http.port });
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : ctx.config.http.port;
+  const host = ctx.config.http.host.includes(':') ? `[${ctx.config.http.host}]` : ctx.config.http.host;
+  const url = `http://${host}:${port}`;
+  ctx.logger.info({ url }, 'web role listening (dashboard /admin/queues, review UI /incidents, API /api)');
+  return { app, url, close: () => app.close() };
+}

@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/http/password.ts';
-import { buildHttpServer } from '../../src/http/server.ts';
+import { startHttpServer } from '../../src/http/server.ts';
 import { analyzeMail, analyzeOptionsFromConfig } from '../../src/parsers/index.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
 import { mapToIncidents } from '../../src/soar/mapper.ts';
@@ -39,8 +38,8 @@ describe('review UI in a browser', () => {
       { name: 'ana', passwordHash: await hashPassword('ana-secret-pw', { N: 1024, r: 8, p: 1 }), role: 'operator' },
     ];
     h = await startHarness({ config: { http: { users } } });
-    app = await buildHttpServer({
-      config: h.config,
+    const web = await startHttpServer({
+      config: { ...h.config, http: { ...h.config.http, port: 0 } },
       redisUrl: TEST_REDIS_URL,
       prefix: h.prefix,
       soar: h.soar,
@@ -48,8 +47,8 @@ describe('review UI in a browser', () => {
       logger: silentLogger,
       readiness: async () => ({}),
     });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    app = web.app;
+    base = web.url;
     browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
@@ -88,7 +87,18 @@ describe('review UI in a browser', () => {
     await row.locator('button[data-action="endpoint-details"]').click();
     // The page refreshes itself while the job runs; the row shows up once the job has written it.
     const cell = page.locator('table[data-table="sep_endpoint_details"] td', { hasText: host });
-    await cell.first().waitFor({ timeout: 30_000 });
+    await cell
+      .first()
+      .waitFor({ timeout: 30_000 })
+      .catch(async (err: unknown) => {
+        // Say where it stuck (job state or failure reason) instead of only "timeout".
+        throw new Error(
+          `${String(err)}\njobs panel: ${await page
+            .locator('#jobs')
+            .textContent()
+            .catch(() => '-')}`,
+        );
+      });
     await expect(page.locator('[data-job-state]').first().textContent()).resolves.toBe('completed');
     await page.screenshot({ path: '/tmp/h-review-detail.png', fullPage: true });
 
