@@ -50,9 +50,12 @@ export interface JobView {
 
 export async function findJob(deps: HttpDeps, id: string): Promise<JobView | undefined> {
   for (const q of READABLE) {
+    // State first, then the job: read the other way round, a job finishing in between shows as completed
+    // with the return value of its earlier snapshot (none).
+    const state = await deps.queues[q].getJobState(id);
+    if (state === 'unknown') continue;
     const job: Job | undefined = await deps.queues[q].getJob(id);
     if (!job) continue;
-    const state = await job.getState();
     return {
       id,
       name: job.name,

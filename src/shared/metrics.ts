@@ -162,8 +162,24 @@ export function registerMailbox(mailbox: string, now = Date.now()): void {
  * strings never become label values.
  */
 export function operationLabel(method: string, path: string): string {
-  const first = /^\/?([A-Za-z0-9_-]{1,40})/.exec(path.replace(/^\/sepm\/api\/v[12]/, ''))?.[1] ?? '';
+  // Strip the API roots (SEPM /sepm/api/v1, IBM SOAR /rest/orgs/<id>) so the first segment names the resource.
+  const rest = path.replace(/^\/sepm\/api\/v[12]/, '').replace(/^\/rest(\/orgs\/\d+)?/, '');
+  const first = /^\/?([A-Za-z0-9_-]{1,40})/.exec(rest)?.[1] ?? '';
   return `${method.toUpperCase()} /${first}`;
+}
+
+/** Observes the latency of an async call (errors are counted where their code is known). */
+export async function observe<T>(
+  histogram: Histogram<'operation'>,
+  operation: string,
+  call: () => Promise<T>,
+): Promise<T> {
+  const end = histogram.startTimer({ operation });
+  try {
+    return await call();
+  } finally {
+    end();
+  }
 }
 
 /** Times an async call into a histogram and counts its failure by AppError code (or 'UNKNOWN'). */

@@ -3,6 +3,7 @@ import { Agent, type Dispatcher, FormData, ProxyAgent, request } from 'undici';
 import type { SoarConfig } from '../config/schema.ts';
 import { AppError, ErrorCodes } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
+import { observe, operationLabel, soarErrors, soarLatency } from '../shared/metrics.ts';
 import { badResponse, statusError, transportError } from './ibm-errors.ts';
 
 export type IbmConfig = NonNullable<SoarConfig['ibm']>;
@@ -173,7 +174,7 @@ export class IbmHttp {
     for (let attempt = 1; ; attempt++) {
       try {
         if (this.usesSession && !this.session) await this.authenticate();
-        const res = await this.send(method, path, opts, what);
+        const res = await observe(soarLatency, operationLabel(method, path), () => this.send(method, path, opts, what));
         if (res.status === 401 && this.usesSession && !relogged) {
           // Sessions expire server-side; one fresh login is worth it, a second 401 is a real auth failure.
           relogged = true;
@@ -188,6 +189,7 @@ export class IbmHttp {
         throw new AppError(err.code, err.message, { status: 429, retryable: true, details });
       } catch (err) {
         const e = err instanceof AppError ? err : transportError(err, what, false);
+        soarErrors.inc({ code: e.code });
         const canRepeat = e.retryable && (opts.idempotent || e.code === ErrorCodes.SOAR_RATE_LIMITED);
         if (!canRepeat || attempt >= this.retry.attempts) throw e;
         const wait = this.delayFor(attempt, e);

@@ -17,7 +17,8 @@ const TOKEN = 'prometheus-scrape-token-0123';
 
 const NAME = '[a-zA-Z_:][a-zA-Z0-9_:]*';
 const LABELS = `\\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\\\\n]|\\\\[\\\\"n])*",?)*\\}`;
-const VALUE = '(?:[-+]?(?:\\d+(?:\\.\\d*)?|\\.\\d+)(?:[eE][-+]?\\d+)?|[-+]?Inf|NaN)';
+// Values as Prometheus reads them (Go ParseFloat): NaN and Inf in any case (prom-client prints "Nan").
+const VALUE = '(?:[-+]?(?:\\d+(?:\\.\\d*)?|\\.\\d+)(?:[eE][-+]?\\d+)?|[-+]?[iI][nN][fF]|[nN][aA][nN])';
 const SAMPLE = new RegExp(`^(${NAME})(${LABELS})? (${VALUE})(?: -?\\d+)?$`);
 const HELP = new RegExp(`^# HELP (${NAME}) .*$`);
 const TYPE = new RegExp(`^# TYPE (${NAME}) (counter|gauge|histogram|summary|untyped)$`);
@@ -116,6 +117,7 @@ describe('/metrics', () => {
 
   it('the strict parser rejects malformed exposition text', () => {
     expect(() => parseExposition('# TYPE a counter\na{x="1"} 1\n')).not.toThrow();
+    expect(() => parseExposition('# TYPE a gauge\na Nan\na +Inf\na 1.5e-3\n')).not.toThrow();
     expect(() => parseExposition('a 1\n')).toThrow(/without TYPE/);
     expect(() => parseExposition('# TYPE a counter\na{x=1} 1\n')).toThrow(/not Prometheus/);
     expect(() => parseExposition('# TYPE a counter\na one\n')).toThrow(/not Prometheus/);

@@ -4,6 +4,7 @@ import { Agent, ProxyAgent, request as undiciRequest, type Dispatcher } from 'un
 import type { SepmConfig } from '../../config/schema.ts';
 import { AppError, ErrorCodes } from '../../shared/errors.ts';
 import { silentLogger, type Logger } from '../../shared/logger.ts';
+import { operationLabel, sepmErrors, sepmLatency, timed } from '../../shared/metrics.ts';
 import { httpError, transportError } from './http-errors.ts';
 import { backoffDelayMs, Limiter } from './limiter.ts';
 import { TokenManager, type LoginResult } from './token-manager.ts';
@@ -165,7 +166,9 @@ export class SepmClient {
     if (body !== undefined) headers['content-type'] = 'application/json; charset=UTF-8';
     headers.accept = opts.raw ? '*/*' : 'application/json';
     const url = `${this.origin}${base}${path}${encodeQuery(opts.query, this.cfg.idListStyle)}`;
-    const res = await this.exchange(method, `${base}${path}`, url, headers, body, opts);
+    const res = await timed(sepmLatency, sepmErrors, operationLabel(method, path), () =>
+      this.exchange(method, `${base}${path}`, url, headers, body, opts),
+    );
     return res as T;
   }
 

@@ -26,6 +26,8 @@ describe('metrics helpers', () => {
     expect(operationLabel('get', '/computers?computerName=x')).toBe('GET /computers');
     expect(operationLabel('POST', '/sepm/api/v1/command-queue/ABC/status')).toBe('POST /command-queue');
     expect(operationLabel('GET', '/')).toBe('GET /');
+    expect(operationLabel('PUT', '/rest/orgs/201/incidents/12/artifacts')).toBe('PUT /incidents');
+    expect(operationLabel('POST', '/rest/session')).toBe('POST /session');
   });
 
   it('timed() observes latency and counts failures by error code', async () => {
