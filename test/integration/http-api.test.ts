@@ -113,6 +113,14 @@ describe('job-trigger API and auth', () => {
       payload: { name: 'get-domains', data: {} },
     });
     expect(add.statusCode).toBe(403);
+    // The read-only board refuses changes itself, too.
+    const roAdd = await app.inject({
+      method: 'POST',
+      url: '/admin/queues-ro/api/queues/sep/add',
+      headers: ro,
+      payload: { name: 'get-domains', data: {} },
+    });
+    expect(roAdd.statusCode).toBeGreaterThanOrEqual(400);
     expect(await sepCount()).toBe(0);
   });
 
