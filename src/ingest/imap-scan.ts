@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { ImapSourceConfig } from '../config/schema.ts';
 import type { EnvelopeFilterConfig } from '../parsers/envelope-filter.ts';
 import type { Logger } from '../shared/logger.ts';
+import { recordMailTriage } from '../shared/metrics.ts';
 import { AppError, ErrorCodes } from '../shared/errors.ts';
 import type { CursorStore } from './cursor-store.ts';
 import type { EnqueueInput, IntakeProducer } from './intake-queue.ts';
@@ -136,6 +137,11 @@ async function processBatch(d: ScanDeps, uids: number[], uidValidity: string): P
   d.assertHolder();
   // Redis must have the jobs before anything is marked: a failure here leaves the mail unseen for the next pass.
   await d.producer.enqueueMany(inputs);
+  recordMailTriage(d.source.name, {
+    accepted: inputs.length,
+    envelope_filter: ignored.length,
+    quarantined: quarantine.length,
+  });
   d.assertHolder();
   await markProcessed(d, queuedUids);
   await moveIgnored(d, ignored);

@@ -4,6 +4,7 @@ import type { ImapSourceConfig } from '../config/schema.ts';
 import type { EnvelopeFilterConfig } from '../parsers/envelope-filter.ts';
 import { AppError, ErrorCodes, describeError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
+import { recordImapReconnect } from '../shared/metrics.ts';
 import { DEFAULT_BACKOFF, ReconnectBackoff, type BackoffSettings } from './backoff.ts';
 import { CursorStore } from './cursor-store.ts';
 import { createImapClient, toImapError } from './imap-client.ts';
@@ -142,6 +143,7 @@ export class ImapWatcher {
       const delay = backoff.failed();
       this.state = 'connecting';
       this.log.info({ delayMs: delay, attempt: backoff.attempts }, 'reconnecting to imap server');
+      recordImapReconnect(this.o.source.name);
       await this.pause(delay);
     }
   }

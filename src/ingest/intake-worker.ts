@@ -10,6 +10,7 @@ import type {
 } from '../parsers/types.ts';
 import { ErrorCodes, describeError, isAppError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
+import { recordAnalysis } from '../shared/metrics.ts';
 import { QueueNames } from '../shared/queues.ts';
 import type { NewIncident, SoarClient } from '../soar/port.ts';
 import { incidentReadyJobId } from './job-id.ts';
@@ -62,7 +63,7 @@ const PERMANENT_REJECTS: Record<string, string> = {
 
 export async function processIntake(data: IntakeJobData, deps: IntakeDeps): Promise<IntakeResult> {
   const raw = Buffer.from(data.rawB64, 'base64');
-  const result = await permanentUnlessRetryable(() => deps.analyze(raw));
+  const result = recordAnalysis(await permanentUnlessRetryable(() => deps.analyze(raw)));
   if (!result.accepted) {
     const reason = result.rejectReason ?? 'rejected';
     const code = PERMANENT_REJECTS[reason];

@@ -4,6 +4,7 @@ import { basename, join } from 'node:path';
 import type { EnvelopeFilterConfig } from '../parsers/envelope-filter.ts';
 import { describeError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
+import { recordMailTriage } from '../shared/metrics.ts';
 import type { IntakeProducer } from './intake-queue.ts';
 import { withTimeout } from './lease.ts';
 import { prepareMailFile } from './spool-file.ts';
@@ -101,10 +102,12 @@ export class SpoolSource {
       }));
       if (t.action === 'accept') {
         const jobId = await this.o.producer.enqueue(t.input);
+        recordMailTriage('spool', { accepted: 1 });
         await moveAside(path, join(this.o.dir, 'processed'));
         this.o.logger.info({ file: name, jobId }, 'spool mail queued');
         result.processed += 1;
       } else {
+        recordMailTriage('spool', { [t.reason]: 1 });
         const target = await moveAside(path, join(this.o.dir, 'failed'));
         if (target) await writeFile(`${target}.reason`, `${t.reason}: ${t.detail}\n`);
         this.o.logger.warn({ file: name, reason: t.reason, detail: t.detail }, 'spool mail not queued');

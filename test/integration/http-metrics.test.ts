@@ -107,6 +107,11 @@ describe('/metrics', () => {
       return done >= 1 && sum(m, 'sepm_intake_incidents_total') >= 1 ? m : undefined;
     }, 20_000);
     expect(after.get('sepm_intake_incidents_total{outcome="created",service="sepm-intake"}')).toBe(1);
+    const ofSpool = (name: string) => after.get(`sepm_intake_${name}{mailbox="spool",service="sepm-intake"}`);
+    expect(ofSpool('mails_seen_total')).toBe(2);
+    expect(ofSpool('mails_accepted_total')).toBe(1);
+    expect(after.get('sepm_intake_mails_rejected_total{reason="subject_not_matched",service="sepm-intake"}')).toBe(1);
+    expect(ofSpool('seconds_since_last_mail')).toBeGreaterThanOrEqual(0);
     expect(sum(after, 'sepm_intake_jobs{queue="incident-ready"')).toBeGreaterThanOrEqual(1);
     // Every queue shows up, with every state, even when empty.
     for (const q of ['intake', 'incident-ready', 'sep', 'tracking']) {
