@@ -12,7 +12,7 @@ import { analyzeMail, analyzeOptionsFromConfig } from './parsers/index.ts';
 import { AppError, ErrorCodes, describeError } from './shared/errors.ts';
 import type { Logger } from './shared/logger.ts';
 import { assertRedisReachable, createRedis } from './shared/redis.ts';
-import { openEmbeddedStore } from './soar/embedded-store.ts';
+import { openEmbeddedStore, type EmbeddedStore } from './soar/embedded-store.ts';
 import { mapToIncidents } from './soar/mapper.ts';
 import type { SoarClient } from './soar/port.ts';
 
@@ -41,6 +41,8 @@ export interface RunningService {
   /** Absolute spool directory when the spool source runs in this process. */
   spoolDir?: string;
   soar?: SoarClient;
+  /** URL of the web role when it runs in this process. */
+  webUrl?: string;
   /** Mail-source state for health/readiness endpoints (empty without the watcher role). */
   sources(): SourceStatus[];
 }
@@ -86,11 +88,11 @@ export async function startService(opts: StartOptions): Promise<RunningService> 
     if (soar) {
       service.soar = soar;
       resources.push(() => soar.close());
-      if (roles.has('enrich')) await startEnrichRole(config, logger, soar, workers, resources);
+      const sepm = roles.has('enrich') ? await startEnrichRole(config, logger, soar, workers, resources) : undefined;
       if (roles.has('worker')) await startWorker(opts, soar, workers, resources);
+      if (roles.has('web') && config.http.enabled) await startWebRole(config, logger, soar, sepm, service, sources);
     }
     if (roles.has('watcher')) await startSources(opts, redis, service, sources, resources, statuses);
-    // LEAD: the `web` role (HTTP server: dashboard, API, review UI — helper H) is wired here.
   } catch (err) {
     await service.stop(5000);
     throw err;
@@ -179,7 +181,7 @@ async function startEnrichRole(
   soar: SoarClient,
   workers: Stopper[],
   resources: Stopper[],
-): Promise<void> {
+): Promise<SepmHandle> {
   let sepm: SepmHandle | undefined;
   if (!config.sepm.host) {
     const { startSepmSim } = await import('../sim/sepm/index.ts');
@@ -199,6 +201,49 @@ async function startEnrichRole(
     ...(sepm ? { sepm } : {}),
   });
   workers.push(() => enrich.close());
+  return enrich.sepm;
+}
+
+/**
+ * The web role (dashboard, job API, review UI, health, metrics). It is stopped with the mail sources, first, so
+ * no new work is accepted while the workers drain. SEPM readiness is probed with GET /version (no side effects)
+ * on this process's SEPM client, or on a probe-only client when the enrich role runs elsewhere.
+ */
+async function startWebRole(
+  config: Config,
+  logger: Logger,
+  soar: SoarClient,
+  sepm: SepmHandle | undefined,
+  service: RunningService,
+  sources: Stopper[],
+): Promise<void> {
+  const { startHttpServer } = await import('./http/server.ts');
+  const probe = sepm ?? (config.sepm.host ? createSepmFromConfig(config.sepm, logger) : undefined);
+  const web = await startHttpServer({
+    config,
+    redisUrl: config.redis.url,
+    prefix: config.redis.prefix,
+    soar,
+    logger,
+    ...(soar.kind === 'embedded' ? { store: soar as EmbeddedStore } : {}),
+    mailSources: () => service.sources(),
+    readiness: async () => ({ sepm: await sepmReadiness(probe) }),
+  });
+  service.webUrl = web.url;
+  sources.push(async () => {
+    await web.close();
+    if (probe && probe !== sepm) await probe.close();
+  });
+}
+
+async function sepmReadiness(sepm: SepmHandle | undefined): Promise<{ ok: boolean; detail?: string }> {
+  if (!sepm) return { ok: true, detail: 'no sepm.host: the enrich role uses the built-in simulator' };
+  try {
+    await sepm.client.request('GET', '/version', { retry: false });
+    return { ok: true };
+  } catch (err) {
+    return { ok: false, detail: describeError(err) };
+  }
 }
 
 /** True when at least one sender-authenticity check is on (then an untrusted verdict means forged mail). */

@@ -1,4 +1,5 @@
 import { loadConfig } from '../../config/load.ts';
+import type { Config } from '../../config/schema.ts';
 import { ROLES, startService, type Role } from '../../main.ts';
 import { AppError, ErrorCodes } from '../../shared/errors.ts';
 import { createLogger } from '../../shared/logger.ts';
@@ -27,6 +28,7 @@ export async function run(args: string[]): Promise<number> {
       config.mail.imap.map((s) => s.name),
     ),
   );
+  if (service.webUrl) process.stdout.write(webBanner(service.webUrl, config));
   return new Promise<number>((resolve) => {
     let stopping = false;
     const onSignal = (signal: NodeJS.Signals): void => {
@@ -58,6 +60,17 @@ export function parseRoles(values: string[]): Role[] {
     }
   }
   return roles.length > 0 ? (roles as Role[]) : ['all'];
+}
+
+function webBanner(url: string, config: Config): string {
+  const lines = [`Queue dashboard: ${url}/admin/queues   review UI: ${url}/incidents   health: ${url}/healthz`];
+  if (config.http.users.length === 0 && config.http.tokens.length === 0) {
+    lines.push('  No http.users or http.tokens configured: every request except /healthz is refused.');
+    lines.push(
+      '  Add a user: echo "<password>" | npx sepm-intake hash-password, then set http.users in a config file.',
+    );
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 function banner(roles: Role[], spoolDir: string | undefined, soarKind: string, imap: string[]): string {
