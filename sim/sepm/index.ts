@@ -13,7 +13,7 @@ import { estateRoutes } from './routes-estate.ts';
 import { fingerprintRoutes } from './routes-fingerprints.ts';
 import { identityRoutes } from './routes-identity.ts';
 import { miscRoutes } from './routes-misc.ts';
-import { generateTls, type SimTls } from './tls.ts';
+import { generateTls, type SimTls } from '../shared/tls.ts';
 import type { SepmSim, SepmSimOptions } from './types.ts';
 
 export type * from './types.ts';

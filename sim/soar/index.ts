@@ -1,8 +1,6 @@
-import { rmSync } from 'node:fs';
 import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttps } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { dirname } from 'node:path';
 import { SimAuth, sessionBody } from './auth.ts';
 import {
   attachmentContents,
@@ -24,7 +22,7 @@ import { notFound, route, SimHttpError, statusDto } from './http-kit.ts';
 import { createIncident, getIncident, patchIncident, putIncident, queryAll, queryPaged } from './incidents.ts';
 import { artifactTypeField, getConst, getIncidentFields, getOrg, getType, getTypes } from './meta.ts';
 import { createState, type SimOrg, type SimState, Stock } from './state.ts';
-import { createSimTls } from './tls.ts';
+import { generateTls } from '../shared/tls.ts';
 
 export type { FaultSpec } from './faults.ts';
 
@@ -213,7 +211,7 @@ function makeListener(ctx: SimContext, auth: SimAuth, faults: Faults) {
 /** Starts an IBM QRadar SOAR REST simulator on 127.0.0.1 (HTTPS by default). */
 export async function startSoarSim(options: SoarSimOptions = {}): Promise<SoarSim> {
   const useTls = options.tls ?? true;
-  const tls = useTls ? await createSimTls() : null;
+  const tls = useTls ? await generateTls('sepm-intake SOAR simulator') : null;
   const apiKeyId = options.apiKeyId ?? 'sim-key-id';
   const apiKeySecret = options.apiKeySecret ?? 'sim-key-secret';
   const orgs = buildOrgs(options);
@@ -231,7 +229,7 @@ export async function startSoarSim(options: SoarSimOptions = {}): Promise<SoarSi
   const auth = new SimAuth(apiKeyId, apiKeySecret, options.users ?? []);
   const faults = new Faults();
   const listener = makeListener(ctx, auth, faults);
-  const server: Server = tls ? createHttps({ cert: tls.certPem, key: tls.keyPem }, listener) : createHttp(listener);
+  const server: Server = tls ? createHttps({ cert: tls.cert, key: tls.key }, listener) : createHttp(listener);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
@@ -252,7 +250,7 @@ export async function startSoarSim(options: SoarSimOptions = {}): Promise<SoarSi
         server.closeAllConnections();
         server.close(() => resolve());
       });
-      if (tls) rmSync(dirname(tls.caFile), { recursive: true, force: true });
+      tls?.cleanup();
     },
   };
 }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ImapFlow } from 'imapflow';
-import { generateTls } from '../../sim/sepm/tls.ts';
+import { generateTls } from '../../sim/shared/tls.ts';
 
 /**
  * A private Dovecot IMAP server for integration tests: its own config, base/state dirs and maildirs under a temp
