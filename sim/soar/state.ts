@@ -1,3 +1,5 @@
+import { SEP_TABLE_COLUMNS } from '../../src/soar/embedded-columns.ts';
+import { SepTables } from '../../src/soar/port.ts';
 /**
  * In-memory data of the SOAR simulator, shaped like the IBM QRadar SOAR REST DTOs it serves. Tests read it
  * directly (sim.state) to assert real outcomes on the "server" side.
@@ -174,81 +176,23 @@ export const Stock = {
 } as const;
 
 /** The seven SEP data tables with their column API names and input types (sep-functions.md §7). */
-const text = (names: string): Record<string, string> => Object.fromEntries(names.split(' ').map((n) => [n, 'text']));
-export const SepTableDefs: Record<string, { typeId: number; display: string; columns: Record<string, string> }> = {
-  sep_endpoint_details: {
-    typeId: 1001,
-    display: 'Symantec SEP - Endpoint details',
-    columns: {
-      ...text(
-        'computerName sep_description hardwareKey infected ipAddresses operatingSystem query_execution_date uniqueId ' +
-          'domain_id domain_name group_id group_name quarantine_commandid',
-      ),
-      endpoint_quarantine_status: 'textarea',
-      quarantine_command_state: 'textarea',
-    },
-  },
-  sep_endpoint_status_summary: {
-    typeId: 1002,
-    display: 'Symantec SEP - Endpoint status summary',
-    columns: {
-      disabled: 'number',
-      hi_failed: 'number',
-      non_compliant: 'number',
-      offline: 'number',
-      out_of_date: 'number',
-      total: 'number',
-      up_to_date: 'number',
-      query_execution_date: 'text',
-    },
-  },
-  sep_endpoints_non_compliant_details: {
-    typeId: 1003,
-    display: 'Symantec SEP - Non-compliant endpoints',
-    columns: text(
-      'apOnOff avEngineOnOff cidsBrowserFfOnOff cidsBrowserIeOnOff cidsDrvOnOff daOnOff elamOnOff firewallOnOff ' +
-        'pepOnOff ptpOnOff tamperOnOff computer_name host_integrity_check readableLastScanTime ' +
-        'readableLastUpdateTime onlineStatus query_execution_date',
-    ),
-  },
-  sep_eoc_scan_results: {
-    typeId: 1004,
-    display: 'Symantec SEP - EOC scan results',
-    columns: {
-      ...text(
-        'artifact_id artifact_type artifact_value computer_name computer_id file_path hash_value file_id ' +
-          'upload_commandid scan_commandid scan_type remediation_commandid query_execution_date',
-      ),
-      file_upload_status: 'textarea',
-      scan_command_state: 'textarea',
-      scan_result: 'textarea',
-      remediation_status: 'textarea',
-    },
-  },
-  sep_fingerprint_lists: {
-    typeId: 1005,
-    display: 'Symantec SEP - Fingerprint lists',
-    columns: text('group_ids list_description hash_values list_name query_execution_date domain_name list_id'),
-  },
-  sep_groups: {
-    typeId: 1006,
-    display: 'Symantec SEP - Groups',
-    columns: {
-      ...text('group_description fullPathName query_execution_date domain_id domain_name group_id group_name'),
-      numberOfPhysicalComputers: 'number',
-      policyInheritanceEnabled: 'boolean',
-    },
-  },
-  sep_critical_events: {
-    typeId: 1007,
-    display: 'Symantec SEP - Critical events',
-    columns: {
-      acknowledged: 'boolean',
-      date_added: 'datetime',
-      event_date: 'text',
-      event_id: 'text',
-      message: 'text',
-      subject: 'text',
-    },
-  },
+/**
+ * The seven SEP data-table types as a SOAR org defines them: the column names and kinds are the product's own
+ * (src/soar/embedded-columns.ts, from sep-functions.md §7), so the simulator and the embedded store cannot drift.
+ */
+const TABLE_DISPLAY: Record<string, string> = {
+  [SepTables.endpointDetails]: 'Symantec SEP - Endpoint details',
+  [SepTables.statusSummary]: 'Symantec SEP - Endpoint status summary',
+  [SepTables.nonCompliantDetails]: 'Symantec SEP - Non-compliant endpoints',
+  [SepTables.eocScanResults]: 'Symantec SEP - EOC scan results',
+  [SepTables.fingerprintLists]: 'Symantec SEP - Fingerprint lists',
+  [SepTables.groups]: 'Symantec SEP - Groups',
+  [SepTables.criticalEvents]: 'Symantec SEP - Critical events',
 };
+export const SepTableDefs: Record<string, { typeId: number; display: string; columns: Record<string, string> }> =
+  Object.fromEntries(
+    Object.entries(SEP_TABLE_COLUMNS).map(([name, columns], i) => [
+      name,
+      { typeId: 1001 + i, display: TABLE_DISPLAY[name] ?? name, columns: { ...columns } },
+    ]),
+  );
