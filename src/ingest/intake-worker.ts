@@ -12,6 +12,7 @@ import { ErrorCodes, describeError, isAppError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import { recordAnalysis } from '../shared/metrics.ts';
 import { QueueNames } from '../shared/queues.ts';
+import { getAutomationKey, withSeal } from '../enrich/jobs/seal.ts';
 import type { NewIncident, SoarClient } from '../soar/port.ts';
 import { incidentReadyJobId } from './job-id.ts';
 import type { IntakeJobData } from './intake-queue.ts';
@@ -33,6 +34,8 @@ export interface IncidentReadyData {
   artifacts: Artifact[];
   senderVerdict: SenderVerdict;
   messageId: string;
+  /** HMAC over this data (src/enrich/jobs/seal.ts): enrichment trusts `senderVerdict` only with it. */
+  automationSeal?: string;
 }
 
 export type IntakeResult =
@@ -139,7 +142,11 @@ export function createIntakeWorker(o: IntakeWorkerOptions): IntakeWorkerHandle {
   const deps: IntakeDeps = {
     ...o.deps,
     handOff: async (jobId, data) => {
-      await readyQueue.add(INCIDENT_READY_JOB_NAME, data, { ...INCIDENT_READY_JOB_OPTIONS, jobId });
+      const key = await getAutomationKey(o.connection, o.prefix);
+      await readyQueue.add(INCIDENT_READY_JOB_NAME, withSeal(key, INCIDENT_READY_JOB_NAME, data), {
+        ...INCIDENT_READY_JOB_OPTIONS,
+        jobId,
+      });
     },
   };
   const log = o.logger.child({ queue: QueueNames.intake });

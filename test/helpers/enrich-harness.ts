@@ -9,6 +9,7 @@ import { createRedis } from '../../src/shared/redis.ts';
 import { openEmbeddedStore, type EmbeddedStore } from '../../src/soar/embedded-store.ts';
 import { startEnrichment } from '../../src/enrich/start.ts';
 import { enqueueJob, type RequestedBy } from '../../src/enrich/jobs/registry.ts';
+import { getAutomationKey, withSeal } from '../../src/enrich/jobs/seal.ts';
 import { startSepmSim, type SepmSim, type SepmSimOptions } from '../../sim/sepm/index.ts';
 import { cleanupPrefix, randomPrefix, TEST_REDIS_URL } from './redis.ts';
 
@@ -30,7 +31,10 @@ export interface Harness {
   prefix: string;
   queues: { sep: Queue; tracking: Queue; incidentReady: Queue };
   newIncident(artifacts: Artifact[], key?: string): Promise<number>;
+  /** Through enqueueJob with the deployment's automation key (an 'auto' request is sealed as the worker would). */
   enqueue(name: string, payload: unknown, requestedBy?: RequestedBy): Promise<string>;
+  /** `data` sealed as the intake worker seals its hand-off (for jobs added straight to a queue). */
+  seal<T extends object>(jobName: string, data: T): Promise<T & { automationSeal: string }>;
   waitJob(queue: Queue, jobId: string, timeoutMs?: number): Promise<Job>;
   close(): Promise<void>;
 }
@@ -101,7 +105,11 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       return r.incident.id;
     },
     async enqueue(name, payload, requestedBy = 'analyst') {
-      return (await enqueueJob(queues.sep, name, payload, { requestedBy, dedupWindowSec: 0 })).jobId;
+      const automationKey = await getAutomationKey(redis, prefix);
+      return (await enqueueJob(queues.sep, name, payload, { requestedBy, dedupWindowSec: 0, automationKey })).jobId;
+    },
+    async seal(jobName, data) {
+      return withSeal(await getAutomationKey(redis, prefix), jobName, data);
     },
     async waitJob(queue, jobId, timeoutMs = 20_000) {
       return waitFor(async () => {

@@ -128,7 +128,10 @@ describe('containment jobs', () => {
     const target = windows()[4]!;
     const artifacts = [{ type: A.systemName, value: target.computerName }];
     const incidentId = await h.newIncident(artifacts);
-    await h.queues.incidentReady.add('incident', { incidentId, artifacts, senderVerdict: 'trusted' });
+    await h.queues.incidentReady.add(
+      'incident',
+      await h.seal('incident', { incidentId, artifacts, senderVerdict: 'trusted' }),
+    );
     await waitFor(async () => target.quarantineStatus === 1);
     const notes = await waitFor(async () => {
       const text = (await h.soar.listNotes(incidentId)).map((n) => n.text).join('\n');

@@ -20,7 +20,8 @@ describe('containment policy limits', () => {
       const artifacts = [{ type: A.systemName, value: c.computerName }];
       const incidentId = await h.newIncident(artifacts);
       ids.push(incidentId);
-      await h.queues.incidentReady.add('incident', { incidentId, artifacts, senderVerdict: 'trusted' });
+      const data = await h.seal('incident', { incidentId, artifacts, senderVerdict: 'trusted' });
+      await h.queues.incidentReady.add('incident', data);
       await waitFor(async () => (await h!.soar.listNotes(incidentId)).some((n) => /quarantine/i.test(n.text)));
     }
     const refusedNote = await waitFor(async () => {

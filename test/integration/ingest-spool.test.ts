@@ -17,6 +17,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { run as replay } from '../../src/cli/commands/replay.ts';
 import { configSchema } from '../../src/config/schema.ts';
+import { getAutomationKey, verifySeal } from '../../src/enrich/jobs/seal.ts';
 import { createIntakeProducer } from '../../src/ingest/intake-queue.ts';
 import { createIntakeWorker, type IncidentReadyData, type IntakeResult } from '../../src/ingest/intake-worker.ts';
 import { startService } from '../../src/main.ts';
@@ -107,6 +108,16 @@ describe('spool directory, replay and npm start', () => {
         senderVerdict: 'trusted',
       });
       expect(handOff!.data.messageId).toBe('canonical-single-risk@sepm01.sepmdomain.com');
+      // Sealed with the deployment's automation key: enrichment trusts the sender verdict only with it.
+      const keyRedis = new Redis(TEST_REDIS_URL);
+      try {
+        expect(verifySeal(await getAutomationKey(keyRedis, prefix), handOff!.name, handOff!.data)).toBe(true);
+        expect(
+          verifySeal(await getAutomationKey(keyRedis, prefix), handOff!.name, { ...handOff!.data, incidentId: 999 }),
+        ).toBe(false);
+      } finally {
+        keyRedis.disconnect();
+      }
 
       const cfgFile = join(tmp, 'replay.json');
       writeFileSync(cfgFile, JSON.stringify(raw));

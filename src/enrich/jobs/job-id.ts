@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
  */
 
 /** Keys that describe who asked, not what was asked: they do not change a job's identity. */
-const META_KEYS = new Set(['requestedBy', 'senderVerdict']);
+const META_KEYS = new Set(['requestedBy', 'senderVerdict', 'automationSeal']);
 
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;

@@ -4,6 +4,7 @@ import { AppError, ErrorCodes } from '../../shared/errors.ts';
 import { QueueNames, type QueueName } from '../../shared/queues.ts';
 import { SEP_FUNCTION_NAMES, sepFunctionSchemas, type SepFunctionName } from '../sepm/schemas.ts';
 import { computeJobId } from './job-id.ts';
+import { claimsAutomation, withSeal } from './seal.ts';
 import { PLAYBOOK_NAMES, playbookSchemas, type PlaybookName } from './playbook-schemas.ts';
 
 /**
@@ -33,6 +34,11 @@ export interface JobMeta {
   requestedBy: RequestedBy;
   /** Sender verdict of the source mail (automatic requests only). */
   senderVerdict?: 'trusted' | 'untrusted';
+  /**
+   * Set by the worker when the data claimed `requestedBy: 'auto'` / `senderVerdict: 'trusted'` without a valid
+   * seal: the job runs as an analyst request from an untrusted source, and the containment gate refuses it.
+   */
+  unsealedClaim?: true;
 }
 
 export type ValidationResult =
@@ -44,7 +50,8 @@ function splitMeta(data: unknown): { input: unknown; meta: JobMeta; problems: st
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     return { input: data, meta: { requestedBy: 'analyst' }, problems: [] };
   }
-  const { requestedBy, senderVerdict, ...input } = data as Record<string, unknown>;
+  // The seal is checked by the worker before validation (seal.ts); it is never part of the payload.
+  const { requestedBy, senderVerdict, automationSeal: _seal, ...input } = data as Record<string, unknown>;
   const problems: string[] = [];
   if (requestedBy !== undefined && !REQUESTERS.includes(String(requestedBy))) {
     problems.push(`requestedBy: must be one of ${REQUESTERS.join(', ')}`);
@@ -90,6 +97,11 @@ export interface EnqueueOptions {
   delayMs?: number;
   /** Epoch ms, injectable for tests. */
   now?: number;
+  /**
+   * The deployment's automation key (seal.ts getAutomationKey). Required when the job claims `requestedBy: 'auto'`
+   * or `senderVerdict: 'trusted'`: the worker honours those claims only with a valid seal.
+   */
+  automationKey?: string;
 }
 
 /** Retries for transient SEPM trouble: exponential with jitter; permanent errors stop at once (Unrecoverable). */
@@ -115,9 +127,14 @@ export async function enqueueJob(
   const data: Record<string, unknown> = { ...v.payload, requestedBy: opts.requestedBy };
   const verdict = opts.senderVerdict ?? v.meta.senderVerdict;
   if (verdict) data.senderVerdict = verdict;
+  if (claimsAutomation(data) && !opts.automationKey) {
+    // A programming error, not bad input: an unsealed claim would silently run as an untrusted analyst request.
+    throw new Error(`enqueueJob ${name}: requestedBy auto / senderVerdict trusted need opts.automationKey`);
+  }
+  const sealed = claimsAutomation(data) && opts.automationKey ? withSeal(opts.automationKey, name, data) : data;
   // Completed jobs stay for the window so a repeat inside it is recognised by id; failed ones for a day.
   const keep = Math.max(windowSec, 60);
-  await queue.add(name, data, {
+  await queue.add(name, sealed, {
     ...DEFAULT_JOB_OPTIONS,
     jobId,
     delay: opts.delayMs,

@@ -13,6 +13,7 @@ import { autoEnrich } from '../playbooks/auto.ts';
 import type { JobContext } from './context.ts';
 import { handlers } from './handlers.ts';
 import { enqueueJob, invalidPayloadError, queueFor, validateJobPayload, type JobMeta } from './registry.ts';
+import { claimsAutomation, getAutomationKey, verifySeal } from './seal.ts';
 
 /**
  * BullMQ processors for the `sep`, `tracking` and `incident-ready` queues. Retries belong to BullMQ: an AppError
@@ -50,9 +51,10 @@ export function buildContext(deps: WorkerDeps, meta: JobMeta, jobId: string): Jo
     logger: deps.logger.child({ jobId }),
     meta: { ...meta, jobId },
     now: () => new Date(),
-    enqueue: (name, payload, opts = {}) => {
+    enqueue: async (name, payload, opts = {}) => {
       const queue = deps.queues[queueFor(name) as keyof WorkerDeps['queues']];
       return enqueueJob(queue, name, payload, {
+        automationKey: await getAutomationKey(deps.redis, deps.prefix),
         requestedBy: opts.requestedBy ?? meta.requestedBy,
         senderVerdict: opts.senderVerdict ?? meta.senderVerdict,
         dedupWindowSec: deps.config.enrich.dedupWindowSec,
@@ -63,12 +65,29 @@ export function buildContext(deps: WorkerDeps, meta: JobMeta, jobId: string): Jo
   };
 }
 
+/**
+ * True when the job data claims automation or a trusted sender without a valid seal (seal.ts): added by hand in
+ * the dashboard, or altered there. Logged without payload values.
+ */
+export async function unsealedClaim(deps: WorkerDeps, job: Job): Promise<boolean> {
+  if (!claimsAutomation(job.data)) return false;
+  if (verifySeal(await getAutomationKey(deps.redis, deps.prefix), job.name, job.data)) return false;
+  deps.logger.warn(
+    { queue: job.queueName, job: job.name, jobId: job.id },
+    'job claims requestedBy auto / senderVerdict trusted without a valid seal: run as analyst, untrusted',
+  );
+  return true;
+}
+
 /** Processor of the `sep` and `tracking` queues: validate (untrusted dashboard input), dispatch, map errors. */
 export function sepProcessor(deps: WorkerDeps): (job: Job) => Promise<unknown> {
   return async (job: Job) => {
     const v = validateJobPayload(job.name, job.data);
     if (!v.ok) throw new UnrecoverableError(describeError(invalidPayloadError(job.name, v.problems)));
-    const ctx = buildContext(deps, v.meta, job.id ?? 'unknown');
+    const meta: JobMeta = (await unsealedClaim(deps, job))
+      ? { requestedBy: 'analyst', senderVerdict: 'untrusted', unsealedClaim: true }
+      : v.meta;
+    const ctx = buildContext(deps, meta, job.id ?? 'unknown');
     try {
       return await handlers[v.name](v.payload as never, ctx);
     } catch (err) {
@@ -92,9 +111,11 @@ export function incidentReadyProcessor(deps: WorkerDeps): (job: Job) => Promise<
   return async (job: Job) => {
     const parsed = incidentReadySchema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`invalid incident-ready data: ${parsed.error.message}`);
-    const { incidentId, senderVerdict, artifacts, outcome } = parsed.data;
+    const { incidentId, artifacts, outcome } = parsed.data;
     // A replayed mail changed nothing on the incident: nothing new to enrich.
     if (outcome === 'duplicate') return { skipped: 'duplicate delivery' };
+    // Only the intake worker's seal makes a sender trusted; a hand-added job enriches as untrusted (no containment).
+    const senderVerdict = (await unsealedClaim(deps, job)) ? 'untrusted' : parsed.data.senderVerdict;
     const ctx = buildContext(deps, { requestedBy: 'auto', senderVerdict }, job.id ?? 'unknown');
     try {
       return await autoEnrich({ incidentId, senderVerdict, artifacts }, ctx);

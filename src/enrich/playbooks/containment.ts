@@ -54,6 +54,10 @@ export async function containmentGate(
   const label = list.map(targetLabel).join(', ');
   const automatic = ctx.meta.requestedBy === 'auto';
   const reasons: string[] = [];
+  if (ctx.meta.unsealedClaim) {
+    // Fail closed: whoever forged an automation claim in the job data does not get a destructive action from it.
+    reasons.push("the job data claims requestedBy auto / senderVerdict trusted without the worker's seal");
+  }
   let dryRun = ctx.config.policy.dryRun;
   for (const target of list.length ? list : [{}]) {
     const d = evaluateContainment(
