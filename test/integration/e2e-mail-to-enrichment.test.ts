@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configSchema } from '../../src/config/schema.ts';
+import { configSchema, sepmSchema } from '../../src/config/schema.ts';
+import { sepmConfigFor } from '../../src/enrich/start.ts';
 import { startService, type RunningService } from '../../src/main.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
 import { SepTables, type SoarClient } from '../../src/soar/port.ts';
@@ -77,17 +78,8 @@ describe('mail in Dovecot → incident → automatic enrichment (all roles but w
       redis: { url: TEST_REDIS_URL, prefix },
       mail: { spool: { enabled: false }, imap: [imapSourceFor(dovecot, 'alerts', user)] },
       soar: { embedded: { path: join(tmp, 'incidents.db') } },
-      sepm: {
-        host: sim.host,
-        port: sim.port,
-        protocol: sim.protocol,
-        username: sim.credentials.username,
-        password: sim.credentials.password,
-        domain: sim.credentials.domain,
-        caBundle: sim.caFile,
-        pollIntervalSec: 0.05,
-        pollMaxIntervalSec: 0.2,
-      },
+      // The simulator's address, CA and credentials, as `npm start` wires its embedded one; fast polling.
+      sepm: { ...sepmConfigFor(sepmSchema.parse({}), sim), pollIntervalSec: 0.05, pollMaxIntervalSec: 0.2 },
     });
     service = await startService({ config, roles: ['watcher', 'worker', 'enrich'], logger: silentLogger });
   });

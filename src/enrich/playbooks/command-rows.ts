@@ -1,3 +1,4 @@
+import { COMMAND_STATES } from '../sepm/command-status.ts';
 import type { CellValue } from '../../soar/port.ts';
 
 /**
@@ -48,16 +49,8 @@ export interface CommandStatusLike {
   scan_eoc_hits_over_limit?: boolean;
 }
 
-/** Command states (sepm-rest-api.md §7), with the data-table spelling for upload status (§8). */
-export const COMMAND_STATES: Record<number, string> = {
-  0: 'Waiting/Not received',
-  1: 'Received',
-  2: 'In progress',
-  3: 'Completed',
-  4: 'Rejected',
-  5: 'Canceled',
-  6: 'Error',
-};
+/** Command states (sepm-rest-api.md §7): one table, owned by the command-status post-processing. */
+export { COMMAND_STATES };
 const UPLOAD_STATES: Record<number, string> = { ...COMMAND_STATES, 0: 'Initial / Not received', 6: 'Failed' };
 
 export const SCAN_RESULT = {
