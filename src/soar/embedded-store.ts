@@ -1,3 +1,4 @@
+import { occurrenceNote } from './mapper.ts';
 import type { Database } from 'better-sqlite3';
 import type { Artifact } from '../parsers/types.ts';
 import { openDatabase, run, sql, storeCall } from './embedded-db.ts';
@@ -291,16 +292,4 @@ class SqliteIncidentStore implements EmbeddedStore {
       if (this.db.open) this.db.close();
     });
   }
-}
-
-function occurrenceNote(occurrence: number, input: NewIncident, mid: string | undefined, now: number): string {
-  const p = input.properties;
-  const parts = [
-    `Occurrence ${occurrence} merged at ${new Date(now).toISOString()}`,
-    `event time ${new Date(input.discoveredDate).toISOString()}`,
-    `Message-ID ${mid ?? (typeof p.sepm_message_id === 'string' ? p.sepm_message_id : '(none)')}`,
-    `action ${p.sepm_action ?? '(unknown)'}`,
-  ];
-  if (p.sepm_computer) parts.push(`computer ${String(p.sepm_computer)}`);
-  return `${parts.join('; ')}.`;
 }

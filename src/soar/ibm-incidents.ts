@@ -1,3 +1,4 @@
+import { occurrenceNote } from './mapper.ts';
 import { ErrorCodes, isAppError } from '../shared/errors.ts';
 import type { Dto } from './ibm-mapping.ts';
 import {
@@ -96,19 +97,6 @@ async function createIncident(
   };
 }
 
-/** Same wording as the embedded store's occurrence note, so analysts see one format whatever the backend. */
-function mergeNote(input: NewIncident, occurrence: number, mid: string | undefined, now: number): string {
-  const p = input.properties;
-  const parts = [
-    `Occurrence ${occurrence} merged at ${new Date(now).toISOString()}`,
-    `event time ${new Date(input.discoveredDate).toISOString()}`,
-    `Message-ID ${mid ?? (typeof p.sepm_message_id === 'string' ? p.sepm_message_id : '(none)')}`,
-    `action ${p.sepm_action ?? '(unknown)'}`,
-  ];
-  if (p.sepm_computer) parts.push(`computer ${String(p.sepm_computer)}`);
-  return `${parts.join('; ')}.`;
-}
-
 const RANK: Record<string, number> = { Low: 1, Medium: 2, High: 3 };
 
 async function mergeIncident(
@@ -121,7 +109,7 @@ async function mergeIncident(
   const id = Number(open.id);
   // Artifacts and the note first, the counter + Message-ID last: the Message-ID marks the merge as done.
   const added = await c.addArtifacts(id, input.artifacts);
-  await c.addNote(id, mergeNote(input, occurrences(open) + 1, mid, now));
+  await c.addNote(id, occurrenceNote(occurrences(open) + 1, input, mid, now));
   const dto = await updateIncident(c, id, (d) => {
     const ids = messageIds(d);
     if (mid !== undefined && ids.includes(mid)) return false;

@@ -8,17 +8,21 @@ import { runSepFunction, type SepFunctions } from '../sepm/functions.ts';
 import type { SepFunctionName, SepFunctionOutputs, SepResult } from '../sepm/schemas.ts';
 import type { JobMeta, JobName } from './registry.ts';
 
-/** Everything a handler may use. Built once per worker process (one SEPM session), `meta` per job. */
-export interface JobContext {
+/** What a worker process builds once (one SEPM session) and every job shares. */
+export interface JobServices {
   config: Config;
   fns: SepFunctions;
   /** The same client as fns' (streamed reads of large command results). */
   client: SepmClient;
   soar: SoarClient;
-  /** For the shared hourly containment caps. */
+  /** For the shared hourly containment caps and the queues. */
   redis: Redis;
   prefix: string;
   logger: Logger;
+}
+
+/** Everything a handler may use: the process's services plus the job's own `meta`. */
+export interface JobContext extends JobServices {
   meta: JobMeta & { jobId: string };
   /** Validates and enqueues a follow-up job (requester inherited unless given). */
   enqueue(

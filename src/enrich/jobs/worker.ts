@@ -1,16 +1,10 @@
 import { UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import type { Config } from '../../config/schema.ts';
 import { ArtifactTypes } from '../../parsers/types.ts';
 import { describeError, isAppError } from '../../shared/errors.ts';
-import type { Logger } from '../../shared/logger.ts';
 import type { QueueName, QueueNames } from '../../shared/queues.ts';
-import type { SoarClient } from '../../soar/port.ts';
-import type { SepmClient } from '../sepm/client.ts';
-import type { SepFunctions } from '../sepm/functions.ts';
 import { autoEnrich } from '../playbooks/auto.ts';
-import type { JobContext } from './context.ts';
+import type { JobContext, JobServices } from './context.ts';
 import { handlers } from './handlers.ts';
 import { enqueueJob, invalidPayloadError, queueFor, validateJobPayload, type JobMeta } from './registry.ts';
 import { claimsAutomation, getAutomationKey, verifySeal } from './seal.ts';
@@ -22,15 +16,7 @@ import { claimsAutomation, getAutomationKey, verifySeal } from './seal.ts';
  * so it fails at once.
  */
 
-export interface WorkerDeps {
-  config: Config;
-  fns: SepFunctions;
-  client: SepmClient;
-  soar: SoarClient;
-  /** Shared connection for queues and the hourly caps (workers duplicate it for blocking reads). */
-  redis: Redis;
-  prefix: string;
-  logger: Logger;
+export interface WorkerDeps extends JobServices {
   queues: Record<typeof QueueNames.sep | typeof QueueNames.tracking, Queue>;
 }
 

@@ -1,4 +1,5 @@
 import type { CellValue } from '../../soar/port.ts';
+import { ENGINE_FIELDS } from '../sepm/types.ts';
 import { executionDate } from './command-rows.ts';
 
 /**
@@ -107,17 +108,7 @@ export function statusSummaryRow(summary: Rec, now: Date): Cells {
 }
 
 const NON_COMPLIANT_KEYS = [
-  'apOnOff',
-  'avEngineOnOff',
-  'cidsBrowserFfOnOff',
-  'cidsBrowserIeOnOff',
-  'cidsDrvOnOff',
-  'daOnOff',
-  'elamOnOff',
-  'firewallOnOff',
-  'pepOnOff',
-  'ptpOnOff',
-  'tamperOnOff',
+  ...ENGINE_FIELDS,
   'computer_name',
   'host_integrity_check',
   'readableLastScanTime',
