@@ -13,6 +13,7 @@ import { analyzeMail, type AnalyzeOptions } from '../src/parsers/index.ts';
 import { extractNotification } from '../src/parsers/extract.ts';
 import { decodeMail, PARSER_OPTIONS } from '../src/parsers/mime.ts';
 import { compileWhitelist } from '../src/whitelist/index.ts';
+import { fixtureOptions } from '../test/unit/parsers/fixture-config.ts';
 
 const dir = fileURLToPath(new URL('../fixtures/emails/', import.meta.url));
 const corpus = readdirSync(dir)
@@ -21,17 +22,8 @@ const corpus = readdirSync(dir)
   .map((f) => readFileSync(`${dir}${f}`));
 const seconds = Number(process.argv[2] ?? 3);
 
-const options: AnalyzeOptions = {
-  maxRawBytes: 10 * 1024 * 1024,
-  allowedSenders: ['sepm@sepmdomain.com', '*@corp.example'],
-  senderAuth: {
-    allowedSenders: ['sepm@sepmdomain.com'],
-    trustedAuthservIds: ['mx.corp.example'],
-    requireSpf: true,
-    requireDkim: false,
-    requireDmarc: false,
-    trustedRelays: ['10.20.30.40'],
-  },
+// The golden-fixture configuration, with a larger whitelist so every list kind is exercised per mail.
+const options: AnalyzeOptions = fixtureOptions({
   whitelist: compileWhitelist({
     ips: ['10.0.0.0/8', '192.168.0.0/16', 'fd00::/8'],
     domains: ['*.sepmdomain.com', 'corp.example'],
@@ -40,8 +32,7 @@ const options: AnalyzeOptions = {
     paths: ['C:\\Program Files\\**'],
     users: ['svc_*'],
   }),
-  timeZone: 'America/Los_Angeles',
-};
+});
 
 type Body = (raw: Buffer) => Promise<unknown>;
 
