@@ -75,6 +75,33 @@ describe('real relayed mail from 10.1.2.3 is trusted in every MTA format', () =>
   });
 });
 
+describe('internal hand-offs keep their shapes', () => {
+  it.each([
+    [
+      'amavis re-injection',
+      'from mx.corp.local ([127.0.0.1]) by localhost (mx.corp.local [127.0.0.1]) (amavisd-new, port 10024) with ESMTP id x for <soc@corp.local>; Sat, 28 Nov 2026',
+      { ip: '127.0.0.1', name: null },
+    ],
+    [
+      'Exchange mapi with a zone id',
+      'from EX01.corp.local ([fe80::1c2d:3e4f:5a6b:7c8d%12]) by EX01.corp.local ([fe80::1c2d:3e4f:5a6b:7c8d%12]) with mapi id 15.01.2507.039; Sat, 28 Nov 2026',
+      { ip: 'fe80::1c2d:3e4f:5a6b:7c8d', name: null },
+    ],
+    [
+      'Gmail, rDNS with a trailing dot',
+      'from mail-sor-f41.google.com (mail-sor-f41.google.com. [209.85.220.41]) by mx.google.com with SMTPS id a1; Sat, 28 Nov 2026',
+      { ip: '209.85.220.41', name: 'mail-sor-f41.google.com' },
+    ],
+    [
+      'Postfix local pickup',
+      'by mx.corp.local (Postfix, from userid 0) id 4W8; Sat, 28 Nov 2026',
+      { ip: null, name: null },
+    ],
+  ])('%s', (_what, value, expected) => {
+    expect(parseReceived(value)).toEqual(expected);
+  });
+});
+
 describe('forged Received headers are refused (EHLO chosen by an Internet sender at 203.0.113.66)', () => {
   it.each([
     ['EHLO [10.1.2.3], Postfix', '[10.1.2.3] (unknown [203.0.113.66])', BY_POSTFIX],
