@@ -111,10 +111,11 @@ describe('spool directory, replay and npm start', () => {
       // Sealed with the deployment's automation key: enrichment trusts the sender verdict only with it.
       const keyRedis = new Redis(TEST_REDIS_URL);
       try {
-        expect(verifySeal(await getAutomationKey(keyRedis, prefix), handOff!.name, handOff!.data)).toBe(true);
-        expect(
-          verifySeal(await getAutomationKey(keyRedis, prefix), handOff!.name, { ...handOff!.data, incidentId: 999 }),
-        ).toBe(false);
+        const key = await getAutomationKey(keyRedis, prefix);
+        const target = { jobName: handOff!.name, jobId: handOff!.id! };
+        expect(verifySeal(key, target, handOff!.data)).toBe(true);
+        expect(verifySeal(key, target, { ...handOff!.data, incidentId: 999 })).toBe(false);
+        expect(verifySeal(key, { ...target, jobId: 'ready-copy' }, handOff!.data)).toBe(false);
       } finally {
         keyRedis.disconnect();
       }
