@@ -133,9 +133,7 @@ export async function enqueueJob(
   }
   // Sealed for this job id (known before the add: deterministic or given), so a copy under another id fails.
   const sealed =
-    claimsAutomation(data) && opts.automationKey
-      ? withSeal(opts.automationKey, { jobName: name, jobId }, data)
-      : data;
+    claimsAutomation(data) && opts.automationKey ? withSeal(opts.automationKey, { jobName: name, jobId }, data) : data;
   // Completed jobs stay for the window so a repeat inside it is recognised by id; failed ones for a day.
   const keep = Math.max(windowSec, 60);
   await queue.add(name, sealed, {

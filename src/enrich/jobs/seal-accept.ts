@@ -20,7 +20,8 @@ export interface SealedJob {
   attemptsStarted: number;
 }
 
-export type SealAcceptance = { ok: true } | { ok: false; reason: Exclude<SealCheck, { ok: true }>['reason'] | 'replayed' };
+export type SealAcceptance =
+  { ok: true } | { ok: false; reason: Exclude<SealCheck, { ok: true }>['reason'] | 'replayed' };
 
 const ACCEPT = `
 local ref = redis.call('HGET', KEYS[1], 'ref')

@@ -83,7 +83,9 @@ function sealInput(target: SealTarget, window: Window, data: Record<string, unkn
 }
 
 function mac(key: string, target: SealTarget, window: Window, data: Record<string, unknown>): string {
-  return createHmac('sha256', key).update(sealInput(target, window, data)).digest('hex');
+  return createHmac('sha256', key)
+    .update(sealInput(target, window, data))
+    .digest('hex');
 }
 
 export interface SealOptions {
