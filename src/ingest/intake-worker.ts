@@ -150,6 +150,18 @@ export interface IntakeWorkerHandle {
   close(deadlineMs?: number): Promise<void>;
 }
 
+/** Checks the intake job's origin seal (once per attempt); a failure is logged with the job id and counted. */
+async function originOf(o: IntakeWorkerOptions, log: Logger, job: Job<IntakeJobData>): Promise<IntakeJobContext> {
+  const seal = await acceptJobSeal(o.connection, o.prefix, job);
+  if (seal.ok) return { originVerified: true };
+  recordUnsealedJob(QueueNames.intake, seal.reason);
+  log.warn(
+    { jobId: job.id, seal: seal.reason },
+    'intake job without a valid origin seal (added or edited by hand?): processed, sender verdict untrusted',
+  );
+  return { originVerified: false };
+}
+
 export function createIntakeWorker(o: IntakeWorkerOptions): IntakeWorkerHandle {
   const readyQueue = new Queue<IncidentReadyData>(QueueNames.incidentReady, {
     connection: o.connection,
@@ -166,19 +178,9 @@ export function createIntakeWorker(o: IntakeWorkerOptions): IntakeWorkerHandle {
     },
   };
   const log = o.logger.child({ queue: QueueNames.intake });
-  const originOf = async (job: Job<IntakeJobData>): Promise<IntakeJobContext> => {
-    const seal = await acceptJobSeal(o.connection, o.prefix, job);
-    if (seal.ok) return { originVerified: true };
-    recordUnsealedJob(QueueNames.intake, seal.reason);
-    log.warn(
-      { jobId: job.id, seal: seal.reason },
-      'intake job without a valid origin seal (added or edited by hand?): processed, sender verdict untrusted',
-    );
-    return { originVerified: false };
-  };
   const worker = new Worker<IntakeJobData, IntakeResult>(
     QueueNames.intake,
-    async (job: Job<IntakeJobData>) => processIntake(job.data, deps, await originOf(job)),
+    async (job: Job<IntakeJobData>) => processIntake(job.data, deps, await originOf(o, log, job)),
     { connection: o.connection, prefix: o.prefix, concurrency: o.concurrency ?? 8 },
   );
   worker.on('failed', (job, err) => {

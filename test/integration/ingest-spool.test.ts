@@ -14,7 +14,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Queue } from 'bullmq';
+import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { run as replay } from '../../src/cli/commands/replay.ts';
@@ -246,6 +246,39 @@ describe('spool directory, replay and npm start', () => {
       expect(jobs[0]!.data.origin).toEqual({ kind: 'spool', source: 'spool', file: 'good.eml' });
       expect(JSON.stringify(jobs[0]!.data)).not.toContain(tmp);
     } finally {
+      await producer.close();
+      connection.disconnect();
+    }
+  });
+
+  it('intake jobs carry an origin seal for their id; retryFailed (replay) re-seals a failed job and retries it', async () => {
+    const prefix = randomPrefix('reseal');
+    prefixes.push(prefix);
+    const connection = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+    const producer = createIntakeProducer(connection, prefix);
+    const failing = new Worker(
+      QueueNames.intake,
+      async () => {
+        throw new UnrecoverableError('boom');
+      },
+      { connection, prefix },
+    );
+    try {
+      const jobId = await producer.enqueue({ raw: Buffer.from('x'), origin: { kind: 'replay', source: 'spool' } });
+      const key = await getAutomationKey(connection, prefix);
+      const first = (await producer.queue.getJob(jobId))!;
+      expect(verifySeal(key, { jobName: first.name, jobId }, first.data)).toBe(true);
+      expect(verifySeal(key, { jobName: first.name, jobId: 'mail-copy' }, first.data)).toBe(false);
+      await waitUntil(async () => (await first.getState()) === 'failed', 10_000, 'job failed');
+      await failing.close();
+      await new Promise((r) => setTimeout(r, 5));
+      await producer.retryFailed((await producer.queue.getJob(jobId))!);
+      const again = (await producer.queue.getJob(jobId))!;
+      expect(await again.getState()).toBe('waiting');
+      expect(again.data.automationSeal).not.toBe(first.data.automationSeal);
+      expect(verifySeal(key, { jobName: again.name, jobId }, again.data)).toBe(true);
+    } finally {
+      await failing.close();
       await producer.close();
       connection.disconnect();
     }
