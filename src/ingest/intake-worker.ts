@@ -10,8 +10,9 @@ import type {
 } from '../parsers/types.ts';
 import { ErrorCodes, describeError, isAppError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
-import { recordAnalysis } from '../shared/metrics.ts';
+import { recordAnalysis, recordUnsealedJob } from '../shared/metrics.ts';
 import { QueueNames } from '../shared/queues.ts';
+import { acceptJobSeal } from '../enrich/jobs/seal-accept.ts';
 import { getAutomationKey, withSeal } from '../enrich/jobs/seal.ts';
 import type { NewIncident, SoarClient } from '../soar/port.ts';
 import { incidentReadyJobId } from './job-id.ts';
@@ -22,6 +23,8 @@ import { withTimeout } from './lease.ts';
  * The intake worker: raw mail → analyzeMail (parse, sender verdict, whitelist) → incidents → SOAR
  * find-or-create/merge → one `incident-ready` job per incident for enrichment. Every step is idempotent for a
  * retried job: SOAR dedups on (sourceMessageId, dedupKey) and the hand-off job id is deterministic.
+ * The sender verdict is computed from the raw mail in the job, which the dashboard lets a user write: it is
+ * handed on as `trusted` only when the intake job's origin seal (intake-queue.ts) verified for this job.
  */
 
 export const INCIDENT_READY_JOB_NAME = 'incident-ready';
@@ -64,7 +67,19 @@ const PERMANENT_REJECTS: Record<string, string> = {
   too_large: ErrorCodes.MAIL_TOO_LARGE,
 };
 
-export async function processIntake(data: IntakeJobData, deps: IntakeDeps): Promise<IntakeResult> {
+export interface IntakeJobContext {
+  /**
+   * True when the job's origin seal verified (a mail source or the replay CLI made it, unchanged, this job id).
+   * False: the mail is still processed (an incident, enrichment) but its verdict is untrusted, so no automation.
+   */
+  originVerified: boolean;
+}
+
+export async function processIntake(
+  data: IntakeJobData,
+  deps: IntakeDeps,
+  job: IntakeJobContext = { originVerified: false },
+): Promise<IntakeResult> {
   const raw = Buffer.from(data.rawB64, 'base64');
   const result = recordAnalysis(await permanentUnlessRetryable(() => deps.analyze(raw)));
   if (!result.accepted) {
@@ -80,6 +95,7 @@ export async function processIntake(data: IntakeJobData, deps: IntakeDeps): Prom
   const notification = result.notification;
   const incidents = deps.toIncidents(notification, result.artifacts, result.mail);
   const sourceMessageId = data.messageId ?? data.identity;
+  const senderVerdict: SenderVerdict = job.originVerified ? result.sender.verdict : 'untrusted';
   const done: { id: number; outcome: string; dedupKey: string }[] = [];
   for (const inc of incidents) {
     const r = await permanentUnlessRetryable(() =>
@@ -92,7 +108,7 @@ export async function processIntake(data: IntakeJobData, deps: IntakeDeps): Prom
       dedupKey: inc.dedupKey,
       events: notification.events,
       artifacts: inc.artifacts,
-      senderVerdict: result.sender.verdict,
+      senderVerdict,
       messageId: sourceMessageId,
     });
     done.push({ id: r.incident.id, outcome: r.outcome, dedupKey: inc.dedupKey });
@@ -134,6 +150,18 @@ export interface IntakeWorkerHandle {
   close(deadlineMs?: number): Promise<void>;
 }
 
+/** Checks the intake job's origin seal (once per attempt); a failure is logged with the job id and counted. */
+async function originOf(o: IntakeWorkerOptions, log: Logger, job: Job<IntakeJobData>): Promise<IntakeJobContext> {
+  const seal = await acceptJobSeal(o.connection, o.prefix, job);
+  if (seal.ok) return { originVerified: true };
+  recordUnsealedJob(QueueNames.intake, seal.reason);
+  log.warn(
+    { jobId: job.id, seal: seal.reason },
+    'intake job without a valid origin seal (added or edited by hand?): processed, sender verdict untrusted',
+  );
+  return { originVerified: false };
+}
+
 export function createIntakeWorker(o: IntakeWorkerOptions): IntakeWorkerHandle {
   const readyQueue = new Queue<IncidentReadyData>(QueueNames.incidentReady, {
     connection: o.connection,
@@ -143,16 +171,16 @@ export function createIntakeWorker(o: IntakeWorkerOptions): IntakeWorkerHandle {
     ...o.deps,
     handOff: async (jobId, data) => {
       const key = await getAutomationKey(o.connection, o.prefix);
-      await readyQueue.add(INCIDENT_READY_JOB_NAME, withSeal(key, INCIDENT_READY_JOB_NAME, data), {
-        ...INCIDENT_READY_JOB_OPTIONS,
-        jobId,
-      });
+      // Sealed only when it claims a trusted sender: an unsealed hand-off can never be taken for automation.
+      const sealed =
+        data.senderVerdict === 'trusted' ? withSeal(key, { jobName: INCIDENT_READY_JOB_NAME, jobId }, data) : data;
+      await readyQueue.add(INCIDENT_READY_JOB_NAME, sealed, { ...INCIDENT_READY_JOB_OPTIONS, jobId });
     },
   };
   const log = o.logger.child({ queue: QueueNames.intake });
   const worker = new Worker<IntakeJobData, IntakeResult>(
     QueueNames.intake,
-    async (job: Job<IntakeJobData>) => processIntake(job.data, deps),
+    async (job: Job<IntakeJobData>) => processIntake(job.data, deps, await originOf(o, log, job)),
     { connection: o.connection, prefix: o.prefix, concurrency: o.concurrency ?? 8 },
   );
   worker.on('failed', (job, err) => {

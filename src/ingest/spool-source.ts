@@ -1,19 +1,21 @@
 import { watch, type FSWatcher } from 'node:fs';
-import { mkdir, readdir, rename, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { EnvelopeFilterConfig } from '../parsers/envelope-filter.ts';
-import { describeError } from '../shared/errors.ts';
+import { AppError, ErrorCodes, describeError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import { recordMailTriage } from '../shared/metrics.ts';
 import type { IntakeProducer } from './intake-queue.ts';
 import { withTimeout } from './lease.ts';
-import { prepareMailFile } from './spool-file.ts';
+import { NOT_REGULAR_FILE, prepareMailFile, type FileTriage } from './spool-file.ts';
 
 /**
  * The spool directory source: `.eml` files dropped into `dir` are queued and then moved to `processed/`, or to
  * `failed/` with a `<name>.reason` file. The move happens only after the enqueue resolved, so a crash leaves the
  * file in place and the next pass re-enqueues it (same job id: no-op). fs.watch triggers a pass at once;
- * polling every pollMs is the safety net (fs.watch misses events on some filesystems).
+ * polling every pollMs is the safety net (fs.watch misses events on some filesystems). Entries are looked at
+ * with lstat and opened with O_NOFOLLOW: a symlink (or FIFO, socket, device) is never read; it goes to
+ * `failed/` itself (the link, not its target) with a `not_regular_file` reason.
  */
 export interface SpoolOptions {
   dir: string;
@@ -93,13 +95,15 @@ export class SpoolSource {
     for (const name of names) {
       if (this.stopped) break;
       const path = join(this.o.dir, name);
-      const st = await stat(path).catch(() => undefined);
-      if (!st?.isFile() || Date.now() - st.mtimeMs < this.settleMs) continue;
-      const t = await prepareMailFile(path, this.o.filter, 'spool').catch((err: unknown) => ({
-        action: 'reject' as const,
-        reason: 'unreadable',
-        detail: describeError(err),
-      }));
+      const st = await lstat(path).catch(() => undefined);
+      if (!st || st.isDirectory() || Date.now() - st.mtimeMs < this.settleMs) continue;
+      const t: FileTriage = !st.isFile()
+        ? { action: 'reject', reason: NOT_REGULAR_FILE, detail: st.isSymbolicLink() ? 'symlink refused' : 'not a file' }
+        : await prepareMailFile(path, this.o.filter, 'spool').catch((err: unknown) => ({
+            action: 'reject' as const,
+            reason: 'unreadable',
+            detail: describeError(err),
+          }));
       if (t.action === 'accept') {
         const jobId = await this.o.producer.enqueue(t.input);
         recordMailTriage('spool', { accepted: 1 });
@@ -109,7 +113,7 @@ export class SpoolSource {
       } else {
         recordMailTriage('spool', { [t.reason]: 1 });
         const target = await moveAside(path, join(this.o.dir, 'failed'));
-        if (target) await writeFile(`${target}.reason`, `${t.reason}: ${t.detail}\n`);
+        if (target) await writeReason(`${target}.reason`, `${t.reason}: ${t.detail}\n`);
         this.o.logger.warn({ file: name, reason: t.reason, detail: t.detail }, 'spool mail not queued');
         result.failed += 1;
       }
@@ -118,10 +122,24 @@ export class SpoolSource {
   }
 }
 
+/**
+ * Writes a `.reason` file without following a link planted under that name: an existing entry (a symlink to a
+ * file elsewhere, say) is removed first — unlink removes the link, never its target — and the file is created
+ * exclusively.
+ */
+async function writeReason(path: string, text: string): Promise<void> {
+  await rm(path, { force: true });
+  await writeFile(path, text, { flag: 'wx' });
+}
+
 /** Moves a file into `dir`, keeping the name unless taken (then a timestamp suffix). Undefined if it vanished. */
 async function moveAside(path: string, dir: string): Promise<string | undefined> {
+  // processed/ and failed/ must stay real directories inside the spool, not links to somewhere else.
+  if (!(await lstat(dir)).isDirectory()) {
+    throw new AppError(ErrorCodes.SPOOL_IO, `spool subdirectory ${basename(dir)} is not a directory (symlink?)`);
+  }
   let target = join(dir, basename(path));
-  if (await stat(target).catch(() => undefined)) target = join(dir, `${Date.now()}-${basename(path)}`);
+  if (await lstat(target).catch(() => undefined)) target = join(dir, `${Date.now()}-${basename(path)}`);
   try {
     await rename(path, target);
     return target;

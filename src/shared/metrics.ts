@@ -148,6 +148,18 @@ export function recordAnalysis<T extends { dropped?: readonly { rule: string }[]
   return result;
 }
 
+/** Jobs whose seal was missing, invalid, expired or replayed, by queue and reason (see enrich/jobs/seal.ts). */
+export const unsealedJobs = new Counter({
+  name: `${PREFIX}unsealed_jobs_total`,
+  help: 'Jobs run without a valid seal (added or edited by hand, copied, or expired): never automatic or trusted',
+  labelNames: ['queue', 'reason'] as const,
+  registers: [registry],
+});
+
+export function recordUnsealedJob(queue: string, reason: string): void {
+  unsealedJobs.inc({ queue, reason });
+}
+
 export function recordImapReconnect(mailbox: string): void {
   imapReconnects.inc({ mailbox });
 }

@@ -33,8 +33,8 @@ export interface Harness {
   newIncident(artifacts: Artifact[], key?: string): Promise<number>;
   /** Through enqueueJob with the deployment's automation key (an 'auto' request is sealed as the worker would). */
   enqueue(name: string, payload: unknown, requestedBy?: RequestedBy): Promise<string>;
-  /** `data` sealed as the intake worker seals its hand-off (for jobs added straight to a queue). */
-  seal<T extends object>(jobName: string, data: T): Promise<T & { automationSeal: string }>;
+  /** `data` sealed for job `jobId` as the intake worker seals its hand-off (for jobs added straight to a queue). */
+  seal<T extends object>(jobName: string, jobId: string, data: T): Promise<T & { automationSeal: string }>;
   waitJob(queue: Queue, jobId: string, timeoutMs?: number): Promise<Job>;
   close(): Promise<void>;
 }
@@ -108,8 +108,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       const automationKey = await getAutomationKey(redis, prefix);
       return (await enqueueJob(queues.sep, name, payload, { requestedBy, dedupWindowSec: 0, automationKey })).jobId;
     },
-    async seal(jobName, data) {
-      return withSeal(await getAutomationKey(redis, prefix), jobName, data);
+    async seal(jobName, jobId, data) {
+      return withSeal(await getAutomationKey(redis, prefix), { jobName, jobId }, data);
     },
     async waitJob(queue, jobId, timeoutMs = 20_000) {
       return waitFor(async () => {

@@ -128,9 +128,11 @@ describe('containment jobs', () => {
     const target = windows()[4]!;
     const artifacts = [{ type: A.systemName, value: target.computerName }];
     const incidentId = await h.newIncident(artifacts);
+    const jobId = `ready-${incidentId}`;
     await h.queues.incidentReady.add(
       'incident',
-      await h.seal('incident', { incidentId, artifacts, senderVerdict: 'trusted' }),
+      await h.seal('incident', jobId, { incidentId, artifacts, senderVerdict: 'trusted' }),
+      { jobId },
     );
     await waitFor(async () => target.quarantineStatus === 1);
     const notes = await waitFor(async () => {

@@ -20,8 +20,9 @@ describe('containment policy limits', () => {
       const artifacts = [{ type: A.systemName, value: c.computerName }];
       const incidentId = await h.newIncident(artifacts);
       ids.push(incidentId);
-      const data = await h.seal('incident', { incidentId, artifacts, senderVerdict: 'trusted' });
-      await h.queues.incidentReady.add('incident', data);
+      const jobId = `ready-${incidentId}`;
+      const data = await h.seal('incident', jobId, { incidentId, artifacts, senderVerdict: 'trusted' });
+      await h.queues.incidentReady.add('incident', data, { jobId });
       await waitFor(async () => (await h!.soar.listNotes(incidentId)).some((n) => /quarantine/i.test(n.text)));
     }
     const refusedNote = await waitFor(async () => {

@@ -53,14 +53,15 @@ describe('automation seal', () => {
   it('a seal copied onto another target does not verify', async () => {
     const [sealedFor, other] = [unused(), unused()];
     const incidentId = await h.newIncident([]);
-    const sealed = await h.seal('quarantine-endpoint', {
+    const jobId = `seal-copy-${incidentId}`;
+    const sealed = await h.seal('quarantine-endpoint', jobId, {
       incidentId,
       computer: sealedFor.computerName,
       requestedBy: 'auto',
       senderVerdict: 'trusted',
     });
     const posts = quarantinePosts();
-    const job = await h.queues.sep.add('quarantine-endpoint', { ...sealed, computer: other.computerName });
+    const job = await h.queues.sep.add('quarantine-endpoint', { ...sealed, computer: other.computerName }, { jobId });
     const done = await h.waitJob(h.queues.sep, job.id!);
     expect(done.failedReason).toMatch(/POLICY_DENIED/);
     expect(await notes(incidentId)).toContain("without the worker's seal");
@@ -104,7 +105,7 @@ describe('automation seal', () => {
     );
     const done = await h.waitJob(h.queues.sep, jobId);
     expect(done.failedReason).toBeUndefined();
-    expect(done.data.automationSeal).toMatch(/^[0-9a-f]{64}$/);
+    expect(done.data.automationSeal).toMatch(/^v2\.\d+\.\d+\.[0-9a-f]{64}$/);
     expect(quarantinePosts()).toBe(posts + 1);
     await waitFor(async () => target.quarantineStatus === 1);
     expect(await notes(incidentId)).toContain('By: policy (automatic)');
@@ -114,8 +115,9 @@ describe('automation seal', () => {
     const target = unused();
     const artifacts = [{ type: A.systemName, value: target.computerName }];
     const incidentId = await h.newIncident(artifacts);
-    const data = await h.seal('incident', { incidentId, artifacts, senderVerdict: 'trusted' });
-    await h.queues.incidentReady.add('incident', data);
+    const jobId = `ready-${incidentId}`;
+    const data = await h.seal('incident', jobId, { incidentId, artifacts, senderVerdict: 'trusted' });
+    await h.queues.incidentReady.add('incident', data, { jobId });
     await waitFor(async () => target.quarantineStatus === 1);
     expect(await notes(incidentId)).toContain('By: policy (automatic)');
   });

@@ -2,23 +2,26 @@ import { spawn } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   renameSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Queue } from 'bullmq';
+import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { run as replay } from '../../src/cli/commands/replay.ts';
 import { configSchema } from '../../src/config/schema.ts';
 import { getAutomationKey, verifySeal } from '../../src/enrich/jobs/seal.ts';
 import { createIntakeProducer } from '../../src/ingest/intake-queue.ts';
+import { SpoolSource } from '../../src/ingest/spool-source.ts';
 import { createIntakeWorker, type IncidentReadyData, type IntakeResult } from '../../src/ingest/intake-worker.ts';
 import { startService } from '../../src/main.ts';
 import type { MailParseResult } from '../../src/parsers/types.ts';
@@ -111,10 +114,11 @@ describe('spool directory, replay and npm start', () => {
       // Sealed with the deployment's automation key: enrichment trusts the sender verdict only with it.
       const keyRedis = new Redis(TEST_REDIS_URL);
       try {
-        expect(verifySeal(await getAutomationKey(keyRedis, prefix), handOff!.name, handOff!.data)).toBe(true);
-        expect(
-          verifySeal(await getAutomationKey(keyRedis, prefix), handOff!.name, { ...handOff!.data, incidentId: 999 }),
-        ).toBe(false);
+        const key = await getAutomationKey(keyRedis, prefix);
+        const target = { jobName: handOff!.name, jobId: handOff!.id! };
+        expect(verifySeal(key, target, handOff!.data)).toBe(true);
+        expect(verifySeal(key, target, { ...handOff!.data, incidentId: 999 })).toBe(false);
+        expect(verifySeal(key, { ...target, jobId: 'ready-copy' }, handOff!.data)).toBe(false);
       } finally {
         keyRedis.disconnect();
       }
@@ -197,6 +201,87 @@ describe('spool directory, replay and npm start', () => {
     expect(code).toBe(1);
     expect(stderr).toContain('REDIS_UNREACHABLE: Redis is not reachable at redis://127.0.0.1:1');
     expect(existsSync(join(tmp, 'never'))).toBe(false);
+  });
+
+  it('never follows a symlink out of the spool: the link goes to failed/, its target is not read, job data has no path', async () => {
+    const prefix = randomPrefix('spool-link');
+    prefixes.push(prefix);
+    const dir = join(tmp, 'linked');
+    const outside = join(tmp, 'outside');
+    mkdirSync(join(dir, 'failed'), { recursive: true });
+    mkdirSync(join(dir, 'processed'));
+    mkdirSync(outside);
+    // A real SEPM alert outside the spool (what a link would make us ingest) and a file a planted
+    // `.reason` link would overwrite.
+    copyFileSync(join(FIXTURES, 'canonical-single-risk.eml'), join(outside, 'secret.eml'));
+    writeFileSync(join(outside, 'victim.txt'), 'untouched');
+    symlinkSync(join(outside, 'secret.eml'), join(dir, 'evil.eml'));
+    symlinkSync(join(outside, 'victim.txt'), join(dir, 'failed', 'evil.eml.reason'));
+    copyFileSync(join(FIXTURES, 'canonical-single-risk.eml'), join(dir, 'good.eml'));
+    const connection = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+    const producer = createIntakeProducer(connection, prefix);
+    const config = configSchema.parse({ redis: { url: TEST_REDIS_URL, prefix } });
+    const spool = new SpoolSource({
+      dir,
+      pollMs: 60_000,
+      filter: config.mail.filter,
+      producer,
+      logger: silentLogger,
+      settleMs: 0,
+    });
+    try {
+      expect(await spool.pass()).toEqual({ processed: 1, failed: 1 });
+      const failed = readdirSync(join(dir, 'failed')).sort();
+      expect(failed).toEqual(['evil.eml', 'evil.eml.reason']);
+      expect(lstatSync(join(dir, 'failed', 'evil.eml')).isSymbolicLink()).toBe(true);
+      expect(lstatSync(join(dir, 'failed', 'evil.eml.reason')).isFile()).toBe(true);
+      expect(readFileSync(join(dir, 'failed', 'evil.eml.reason'), 'utf8')).toMatch(
+        /^not_regular_file: symlink refused/,
+      );
+      expect(readFileSync(join(outside, 'victim.txt'), 'utf8')).toBe('untouched');
+      expect(existsSync(join(outside, 'secret.eml'))).toBe(true);
+      expect(readdirSync(join(dir, 'processed'))).toEqual(['good.eml']);
+      const jobs = await producer.queue.getJobs(['waiting', 'active', 'completed', 'failed']);
+      expect(jobs).toHaveLength(1);
+      expect(jobs[0]!.data.origin).toEqual({ kind: 'spool', source: 'spool', file: 'good.eml' });
+      expect(JSON.stringify(jobs[0]!.data)).not.toContain(tmp);
+    } finally {
+      await producer.close();
+      connection.disconnect();
+    }
+  });
+
+  it('intake jobs carry an origin seal for their id; retryFailed (replay) re-seals a failed job and retries it', async () => {
+    const prefix = randomPrefix('reseal');
+    prefixes.push(prefix);
+    const connection = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+    const producer = createIntakeProducer(connection, prefix);
+    const failing = new Worker(
+      QueueNames.intake,
+      async () => {
+        throw new UnrecoverableError('boom');
+      },
+      { connection, prefix },
+    );
+    try {
+      const jobId = await producer.enqueue({ raw: Buffer.from('x'), origin: { kind: 'replay', source: 'spool' } });
+      const key = await getAutomationKey(connection, prefix);
+      const first = (await producer.queue.getJob(jobId))!;
+      expect(verifySeal(key, { jobName: first.name, jobId }, first.data)).toBe(true);
+      expect(verifySeal(key, { jobName: first.name, jobId: 'mail-copy' }, first.data)).toBe(false);
+      await waitUntil(async () => (await first.getState()) === 'failed', 10_000, 'job failed');
+      await failing.close();
+      await new Promise((r) => setTimeout(r, 5));
+      await producer.retryFailed((await producer.queue.getJob(jobId))!);
+      const again = (await producer.queue.getJob(jobId))!;
+      expect(await again.getState()).toBe('waiting');
+      expect(again.data.automationSeal).not.toBe(first.data.automationSeal);
+      expect(verifySeal(key, { jobName: again.name, jobId }, again.data)).toBe(true);
+    } finally {
+      await failing.close();
+      await producer.close();
+      connection.disconnect();
+    }
   });
 
   it('lets a running intake job finish on shutdown within the deadline', async () => {

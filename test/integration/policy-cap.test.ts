@@ -42,6 +42,18 @@ describe('takeHourlySlot (real Redis)', () => {
     expect(await hourlySlotsUsed(b, prefix, 'quarantine', next)).toBe(1);
   });
 
+  it('charges a job id once: another attempt of the same job reuses its slot, even at the cap', async () => {
+    const now = hour + 10 * 60_000;
+    expect(await takeHourlySlot(a, prefix, 'remediate', 2, now, 'remediate-artifact.i1.x.b1')).toBe(true);
+    expect(await takeHourlySlot(b, prefix, 'remediate', 2, now, 'remediate-artifact.i1.x.b1')).toBe(true);
+    expect(await hourlySlotsUsed(a, prefix, 'remediate', now)).toBe(1);
+    expect(await takeHourlySlot(a, prefix, 'remediate', 2, now, 'remediate-artifact.i2.x.b1')).toBe(true);
+    expect(await takeHourlySlot(a, prefix, 'remediate', 2, now, 'remediate-artifact.i3.x.b1')).toBe(false);
+    // The first job's retry still runs at the cap; the count stays at the cap.
+    expect(await takeHourlySlot(a, prefix, 'remediate', 2, now, 'remediate-artifact.i1.x.b1')).toBe(true);
+    expect(await hourlySlotsUsed(a, prefix, 'remediate', now)).toBe(2);
+  });
+
   it('a cap of 0 never grants a slot', async () => {
     expect(await takeHourlySlot(a, prefix, 'move', 0, hour)).toBe(false);
     expect(await hourlySlotsUsed(a, prefix, 'move', hour)).toBe(0);

@@ -10,7 +10,7 @@ import { parseCommandArgs } from '../args.ts';
 /**
  * `sepm-intake replay <dir|file.eml>… [--config FILE]`: queues archived mails on the intake queue (files are
  * not moved). The job ids are the spool's, so replaying what was already ingested is a no-op; a mail whose job
- * failed permanently is retried (e.g. after a parser fix).
+ * failed permanently is retried (e.g. after a parser fix), with a fresh origin seal.
  */
 export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, { config: { type: 'string', short: 'c' } });
@@ -42,7 +42,8 @@ export async function run(args: string[]): Promise<number> {
         await producer.enqueue(t.input);
         counts.queued += 1;
       } else if ((await existing.getState()) === 'failed') {
-        await existing.retry('failed');
+        // Re-sealed first: the origin seal may have expired while the job sat failed.
+        await producer.retryFailed(existing);
         counts.retried += 1;
       } else {
         counts.alreadyQueued += 1;

@@ -131,7 +131,9 @@ export async function enqueueJob(
     // A programming error, not bad input: an unsealed claim would silently run as an untrusted analyst request.
     throw new Error(`enqueueJob ${name}: requestedBy auto / senderVerdict trusted need opts.automationKey`);
   }
-  const sealed = claimsAutomation(data) && opts.automationKey ? withSeal(opts.automationKey, name, data) : data;
+  // Sealed for this job id (known before the add: deterministic or given), so a copy under another id fails.
+  const sealed =
+    claimsAutomation(data) && opts.automationKey ? withSeal(opts.automationKey, { jobName: name, jobId }, data) : data;
   // Completed jobs stay for the window so a repeat inside it is recognised by id; failed ones for a day.
   const keep = Math.max(windowSec, 60);
   await queue.add(name, sealed, {

@@ -7,7 +7,9 @@ import { autoEnrich } from '../playbooks/auto.ts';
 import type { JobContext, JobServices } from './context.ts';
 import { handlers } from './handlers.ts';
 import { enqueueJob, invalidPayloadError, queueFor, validateJobPayload, type JobMeta } from './registry.ts';
-import { claimsAutomation, getAutomationKey, verifySeal } from './seal.ts';
+import { recordUnsealedJob } from '../../shared/metrics.ts';
+import { acceptJobSeal } from './seal-accept.ts';
+import { claimsAutomation, getAutomationKey } from './seal.ts';
 
 /**
  * BullMQ processors for the `sep`, `tracking` and `incident-ready` queues. Retries belong to BullMQ: an AppError
@@ -52,14 +54,17 @@ export function buildContext(deps: WorkerDeps, meta: JobMeta, jobId: string): Jo
 }
 
 /**
- * True when the job data claims automation or a trusted sender without a valid seal (seal.ts): added by hand in
- * the dashboard, or altered there. Logged without payload values.
+ * True when the job data claims automation or a trusted sender without a valid seal for this job (seal.ts,
+ * seal-accept.ts): added or altered by hand in the dashboard, copied under another id, re-added after the
+ * original was gone, or expired. Logged without payload values; counted in sepm_intake_unsealed_jobs_total.
  */
 export async function unsealedClaim(deps: WorkerDeps, job: Job): Promise<boolean> {
   if (!claimsAutomation(job.data)) return false;
-  if (verifySeal(await getAutomationKey(deps.redis, deps.prefix), job.name, job.data)) return false;
+  const seal = await acceptJobSeal(deps.redis, deps.prefix, job);
+  if (seal.ok) return false;
+  recordUnsealedJob(job.queueName, seal.reason);
   deps.logger.warn(
-    { queue: job.queueName, job: job.name, jobId: job.id },
+    { queue: job.queueName, job: job.name, jobId: job.id, seal: seal.reason },
     'job claims requestedBy auto / senderVerdict trusted without a valid seal: run as analyst, untrusted',
   );
   return true;

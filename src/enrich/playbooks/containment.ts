@@ -70,7 +70,8 @@ export async function containmentGate(
   if (reasons.length > 0) return refuse(ctx, incidentId, action, label, reasons);
   if (automatic) {
     const cap = ctx.config.policy.actions[action].hourlyCap;
-    if (!(await takeHourlySlot(ctx.redis, ctx.prefix, action, cap, ctx.now().getTime()))) {
+    // Charged per job id: a retried attempt of this job does not take a second slot.
+    if (!(await takeHourlySlot(ctx.redis, ctx.prefix, action, cap, ctx.now().getTime(), ctx.meta.jobId))) {
       return refuse(ctx, incidentId, action, label, [`hourly cap of ${cap} automatic ${action} actions reached`]);
     }
   }

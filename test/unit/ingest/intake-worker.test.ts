@@ -84,9 +84,19 @@ function harness(
 }
 
 describe('intake job processing', () => {
+  it('without a verified origin seal the mail is still ingested but its trusted verdict is handed on as untrusted', async () => {
+    for (const ctx of [undefined, { originVerified: false }]) {
+      const h = harness({ rejectUntrusted: true });
+      const r = await processIntake(job, h.deps, ctx);
+      expect(r).toEqual({ status: 'ingested', incidents: [{ id: 7, outcome: 'created', dedupKey: 'k1' }] });
+      expect(h.calls).toHaveLength(1);
+      expect(h.handOffs[0]!.data.senderVerdict).toBe('untrusted');
+    }
+  });
+
   it('creates the incident with the Message-ID as source id and hands it off with a deterministic job id', async () => {
     const h = harness();
-    const r = await processIntake(job, h.deps);
+    const r = await processIntake(job, h.deps, { originVerified: true });
     expect(r).toEqual({ status: 'ingested', incidents: [{ id: 7, outcome: 'created', dedupKey: 'k1' }] });
     expect(h.calls[0]!.options).toEqual({ sourceMessageId: 'm1@sepm', mergeWindowMs: 3_600_000 });
     expect(h.handOffs[0]!.data).toMatchObject({
