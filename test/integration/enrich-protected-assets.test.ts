@@ -67,12 +67,16 @@ describe('protected assets (issue policy, 1,500 endpoints read in pages of 200)'
     const before = commandsOf(h, 'quarantine');
     const expected = expectedProtectedUnderRoot();
     expect(expected).toBeGreaterThan(30);
+    const reads = () => h.sim.state.stats.requests['GET /computers'] ?? 0;
     for (const groupIds of [
       root.id,
       root.id.toLowerCase(),
       `${root.id.toLowerCase()}, ${group('My Company\\Mac').id}`,
     ]) {
+      const readsBefore = reads();
       const { failed, job } = await runJob(h, 'quarantine-endpoints', { groupIds });
+      // One paged pass over the estate (1,500 / 200 = 8 pages), not one call per computer or per group.
+      expect(reads() - readsBefore).toBe(8);
       expect(failed).toMatch(/POLICY_PROTECTED_IN_GROUP/);
       expect(failed).toContain(`${expected} protected asset(s)`);
       expect(failed).toMatch(/computer SRV-\d{5} \(policy\.protected\.hosts: SRV-\*/);
