@@ -65,6 +65,18 @@ function network(rng: Rng, c: SimComputer): Network {
   };
 }
 
+/** Appends a multi-homed host's further NICs (after the random draws, so other fields stay as generated). */
+function withExtraNics(net: Network, c: SimComputer): Network {
+  const extra = c.extraIps ?? [];
+  if (extra.length === 0) return net;
+  return {
+    ...net,
+    ipAddresses: [...net.ipAddresses, ...extra],
+    macAddresses: [...net.macAddresses, ...extra.map(() => net.macAddresses[0] ?? '00-50-56-00-00-01')],
+    subnetMasks: [...net.subnetMasks, ...extra.map((ip) => (ip.includes(':') ? '64' : '255.255.255.0'))],
+  };
+}
+
 export interface RecordContext {
   seed: number;
   /** epoch ms of simulator start; relative times derive from it */
@@ -106,7 +118,7 @@ export function computerRecord(ctx: RecordContext, c: SimComputer): Record<strin
   const created = ctx.startedAt - randInt(rng, 20, 700) * 86_400_000;
   const win = c.os === 'windows';
   const eng = engines(rng, c);
-  const net = network(rng, c);
+  const net = withExtraNics(network(rng, c), c);
   const user = pick(rng, win ? ['Administrator', 'jdoe', 'asmith', 'svc_backup'] : ['root', 'jdoe', 'admin']);
   const agentVersion = pick(rng, ['14.3.9205.6000', '14.3.9717.7000', '14.3.10148.8000']);
   const lastScan = c.lastUpdateTime - randInt(rng, 60, 86_400) * 1000;

@@ -86,6 +86,8 @@ export interface SimComputer {
   /** index into the OS catalog of computer-record.ts */
   osVariant: number;
   ipAddress: string;
+  /** Further NICs of a multi-homed host (SEPM lists them after the primary address); none by default. */
+  extraIps?: string[];
   onlineStatus: 0 | 1;
   /** 14.3 quarantineStatus; network quarantine by command sets it to 1 */
   quarantineStatus: number;

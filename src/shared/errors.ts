@@ -57,6 +57,10 @@ export const ErrorCodes = {
   JOB_PAYLOAD_INVALID: 'JOB_PAYLOAD_INVALID',
   JOB_UNKNOWN: 'JOB_UNKNOWN',
   POLICY_DENIED: 'POLICY_DENIED',
+  /** A group-targeted action would reach protected computers or groups (the whole job is refused). */
+  POLICY_PROTECTED_IN_GROUP: 'POLICY_PROTECTED_IN_GROUP',
+  /** A computer or group id of a containment action is unknown to SEPM, so it cannot be checked (fail closed). */
+  POLICY_TARGET_UNRESOLVED: 'POLICY_TARGET_UNRESOLVED',
   // http
   HTTP_UNAUTHORIZED: 'HTTP_UNAUTHORIZED',
   HTTP_FORBIDDEN: 'HTTP_FORBIDDEN',

@@ -117,7 +117,13 @@ describe('playbooks', () => {
     await expect(run('assign-blacklist-to-lockdown-group', { incidentId, groupId: inheriting.id })).rejects.toThrow(
       /policy inheritance/,
     );
-    const own = h.sim.state.groups.find((g) => !g.policyInheritanceEnabled)!;
+    // The root group reaches the protected WS-0002* hosts: a lock-down there is refused as a whole.
+    const main = h.sim.state.domains.find((d) => d.name === 'Default')!;
+    const root = h.sim.state.groups.find((g) => g.fullPathName === 'My Company' && g.domainId === main.id)!;
+    await expect(run('assign-blacklist-to-lockdown-group', { incidentId, groupId: root.id })).rejects.toThrow(
+      /POLICY_PROTECTED_IN_GROUP.*WS-0002/,
+    );
+    const own = h.sim.state.groups.find((g) => !g.policyInheritanceEnabled && g.id !== root.id)!;
     const assigned = await run('assign-blacklist-to-lockdown-group', { incidentId, groupId: own.id });
     expect(assigned).toMatchObject({ assigned: true });
   });

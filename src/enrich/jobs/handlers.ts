@@ -31,9 +31,11 @@ import type { JobName } from './registry.ts';
 
 function sepFunctionHandler(name: SepFunctionName): Handler<unknown> {
   return async (input: unknown, ctx: JobContext) => {
-    const gate = await guardSepFunction(ctx, name, input as Record<string, unknown>);
-    if (gate && !gate.run) return { success: true, reason: 'dry run: nothing sent to SEPM', content: gate.note };
-    return sep(ctx, name, input);
+    const guarded = await guardSepFunction(ctx, name, input);
+    if (guarded.gate && !guarded.gate.run) {
+      return { success: true, reason: 'dry run: nothing sent to SEPM', content: guarded.gate.note };
+    }
+    return sep(ctx, name, guarded.input);
   };
 }
 

@@ -4,6 +4,7 @@ import type { FingerprintList } from '../sepm/schemas.ts';
 import { sepOk, type JobContext } from '../jobs/context.ts';
 import type { PlaybookPayload } from '../jobs/playbook-schemas.ts';
 import { auditAction, containmentGate } from './containment.ts';
+import { checkSelection, groupPathOf, resolveOneGroup } from './group-members.ts';
 import { blacklistNameFor, managedBlacklistNames, readBlacklist } from './lookups.ts';
 import { fingerprintHashes, fingerprintRow } from './table-rows.ts';
 
@@ -150,16 +151,20 @@ export async function assignBlacklistToLockdownGroup(
   p: PlaybookPayload<'assign-blacklist-to-lockdown-group'>,
   ctx: JobContext,
 ): Promise<unknown> {
-  const groups = (await sepOk(ctx, 'get-groups', {})).content;
-  const group = groups.find((g) => g.id === p.groupId);
-  if (!group) throw new AppError(ErrorCodes.SEPM_NOT_FOUND, `SEPM group ${p.groupId} not found`);
+  const group = await resolveOneGroup(ctx, p.groupId, 'lockdown');
   if (group.policyInheritanceEnabled) {
     throw new AppError(
       ErrorCodes.POLICY_DENIED,
       `group '${group.fullPathName ?? group.name}' inherits its policy; lock-down can only be assigned to groups without policy inheritance`,
     );
   }
-  const target = { group: group.fullPathName ?? group.name };
+  // The lock-down reaches the group's computers and the subgroups that inherit from it: all are checked.
+  const { targets } = await checkSelection(ctx, p.incidentId, 'lockdown', {
+    groupIds: [group.id],
+    computerIds: [],
+    hardwareKeys: [],
+  });
+  const target = targets[0] ?? { group: groupPathOf(group)! };
   const gate = await containmentGate(ctx, p.incidentId, 'lockdown', target);
   if (!gate.run) return { dryRun: true, note: gate.note };
   const assigned: string[] = [];
@@ -168,7 +173,7 @@ export async function assignBlacklistToLockdownGroup(
     if (!state.list) continue;
     const out = await sepOk(ctx, 'assign-fingerprint-list-to-group', {
       fingerprintListId: state.list.id,
-      groupId: p.groupId,
+      groupId: group.id,
     });
     if (!out.assigned) {
       const why = out.error?.errorMessage ?? 'no reason';

@@ -5,21 +5,17 @@ import type { SepmComputer } from '../sepm/schemas.ts';
 import { sepOk, type JobContext } from '../jobs/context.ts';
 import type { PlaybookPayload } from '../jobs/playbook-schemas.ts';
 import { scheduleTracking } from '../tracking/schedule.ts';
-import { auditAction, containmentGate, type ContainmentTarget } from './containment.ts';
+import { auditAction, containmentGate } from './containment.ts';
+import { groupPathOf, resolveOneGroup } from './group-members.ts';
 import { findComputers, findOneComputer } from './lookups.ts';
+import { targetOf } from './targets.ts';
 import { endpointDetailsRow, endpointQuarantineStatus } from './table-rows.ts';
 
 /** Endpoint playbooks: details, quarantine / un-quarantine (tracked), quarantine status, move (with undo). */
 
 const T = SepTables.endpointDetails;
 
-export function targetOf(c: SepmComputer): ContainmentTarget {
-  const t: ContainmentTarget = { computer: c.computerName };
-  const ip = c.ipAddresses?.[0];
-  if (ip) t.ip = ip;
-  if (c.group?.name) t.group = c.group.name;
-  return t;
-}
+export { targetOf };
 
 /** Updates the endpoint's row (matched by uniqueId) or adds one; returns its id. */
 export async function upsertEndpointRow(
@@ -100,10 +96,12 @@ export async function quarantineStatus(p: PlaybookPayload<'quarantine-status'>, 
 export async function moveEndpoint(p: PlaybookPayload<'move-endpoint-playbook'>, ctx: JobContext): Promise<unknown> {
   const computer = await findOneComputer(ctx, p);
   const target = targetOf(computer);
-  const gate = await containmentGate(ctx, p.incidentId, 'move', target);
+  // The destination is gated too: moving a host into a protected group would shield it from later containment.
+  const dest = await resolveOneGroup(ctx, p.groupId, 'move');
+  const gate = await containmentGate(ctx, p.incidentId, 'move', [target, { group: groupPathOf(dest)! }]);
   if (!gate.run) return { dryRun: true, note: gate.note };
   if (!computer.hardwareKey) throw new AppError(ErrorCodes.SEPM_BAD_RESPONSE, 'computer record has no hardwareKey');
-  const out = await sepOk(ctx, 'move-endpoint', { groupId: p.groupId, hardwareKey: computer.hardwareKey });
+  const out = await sepOk(ctx, 'move-endpoint', { groupId: dest.id, hardwareKey: computer.hardwareKey });
   const failed = out.results.filter((r) => r.responseMessage !== 'OK');
   if (failed.length > 0) {
     throw new AppError(ErrorCodes.SEPM_BAD_REQUEST, `move refused: ${failed.map((f) => f.responseMessage).join('; ')}`);

@@ -7,9 +7,10 @@ import { cell, findRow, sepOk, type JobContext } from '../jobs/context.ts';
 import type { PlaybookPayload } from '../jobs/playbook-schemas.ts';
 import { scheduleTracking } from '../tracking/schedule.ts';
 import { executionDate, SCAN_RESULT } from './command-rows.ts';
-import { auditAction, containmentGate } from './containment.ts';
-import { targetOf } from './endpoint.ts';
-import { findOneComputer } from './lookups.ts';
+import { auditAction, containmentGate, type ContainmentTarget } from './containment.ts';
+import { targetOf } from './targets.ts';
+import { normaliseId, unresolved } from './group-members.ts';
+import { findComputers, findOneComputer } from './lookups.ts';
 
 /** EOC scan, remediation and scan-row playbooks (sep-functions.md §3.1, §6.1, §8). */
 
@@ -115,6 +116,25 @@ async function startScan(
   return { commandId, rowId: row.id };
 }
 
+/**
+ * A scan row names its computer by id (and name) as SEPM reported it at scan time; the gate needs what SEPM says
+ * now: the computer's current name, every address and its group. An id SEPM no longer knows is refused (fail
+ * closed); a row name that differs from SEPM's is checked as well.
+ */
+async function rowTargets(
+  ctx: JobContext,
+  computerId: string,
+  rowName: string,
+): Promise<{ target: ContainmentTarget; targets: ContainmentTarget[] }> {
+  const found = await findComputers(ctx, { computerId: normaliseId(computerId) });
+  if (found.length === 0) throw unresolved('remediate', 'computer', [computerId]);
+  const targets = found.map(targetOf);
+  if (rowName && !found.some((c) => c.computerName?.toLowerCase() === rowName.toLowerCase())) {
+    targets.push({ computer: rowName });
+  }
+  return { target: targets[0]!, targets };
+}
+
 async function remediateRow(p: PlaybookPayload<'remediate-artifact'>, rowId: number, ctx: JobContext) {
   const row = await findRow(ctx, p.incidentId, T, rowId);
   const computerId = cell(row, 'computer_id');
@@ -123,8 +143,8 @@ async function remediateRow(p: PlaybookPayload<'remediate-artifact'>, rowId: num
   if (!computerId || !hash) {
     throw new AppError(ErrorCodes.JOB_PAYLOAD_INVALID, `row ${rowId} has no computer_id or hash_value to remediate`);
   }
-  const target = { computer: cell(row, 'computer_name') || computerId };
-  const gate = await containmentGate(ctx, p.incidentId, 'remediate', target);
+  const { target, targets } = await rowTargets(ctx, computerId, cell(row, 'computer_name'));
+  const gate = await containmentGate(ctx, p.incidentId, 'remediate', targets);
   if (!gate.run) return { dryRun: true, note: gate.note };
   const scanType = (cell(row, 'scan_type') || p.scanType) === 'FULL' ? 'FULL_SCAN' : 'QUICK_SCAN';
   const out = await sepOk(ctx, 'scan-endpoints', {

@@ -14,7 +14,10 @@ export type ContainmentAction = (typeof CONTAINMENT_ACTIONS)[number];
 
 export interface ContainmentTarget {
   computer?: string;
+  /** The address shown in notes (the endpoint's first one). */
   ip?: string;
+  /** Every address of the endpoint (IPv4 and IPv6, all NICs): each is checked against the protected IPs. */
+  ips?: string[];
   /** Full SEPM group path, e.g. `My Company\Servers\DC`. */
   group?: string;
 }
@@ -64,10 +67,30 @@ function protectedHostMatcher(entries: string[]): Matcher {
   };
 }
 
+const GROUPS_LIST = 'policy.protected.groups';
+
+/**
+ * Group path globs. `X\**` also protects X itself: operators write `My Company\Servers\**` meaning "Servers and
+ * everything below it", and a quarantine of the group X reaches every host below it anyway. The path glob alone
+ * would need at least one more segment, so those entries are also tried on the value plus one dummy segment
+ * (`X` + `\_` matches `X\**` exactly when the value is X or below it). The rule named is the operator's entry.
+ */
+function protectedGroupMatcher(entries: string[]): Matcher {
+  const full = globMatcher(entries, GROUPS_LIST, 'path');
+  const subtrees = entries.filter((e) => /[\\/]\*\*$/.test(e.trim()));
+  const self = subtrees.length > 0 ? globMatcher(subtrees, GROUPS_LIST, 'path') : null;
+  return (value: string) => {
+    const hit = full(value);
+    const v = value.trim();
+    if (hit || !self || v === '' || /[\\/]$/.test(v)) return hit;
+    return self(`${v}\\_`);
+  };
+}
+
 /**
  * Validates and compiles the protected lists (hosts: case-insensitive globs, also tried on the short name of an
- * FQDN; groups: path globs on the full group path, `\` and `/` alike, `**` for subgroups; ips: addresses, CIDRs,
- * a-b ranges). Throws AppError CONFIG_INVALID naming the bad entry, e.g. `policy.protected.ips[1] "10.0.0/8"`.
+ * FQDN; groups: path globs on the full group path, `\` and `/` alike, `**` for subgroups, `X\**` also X itself;
+ * ips: addresses, CIDRs, a-b ranges). Throws AppError CONFIG_INVALID naming the bad entry, e.g. `policy.protected.ips[1] "10.0.0/8"`.
  */
 export function compileProtection(p: PolicyConfig['protected']): CompiledProtection {
   const hit = cache.get(p);
@@ -75,7 +98,7 @@ export function compileProtection(p: PolicyConfig['protected']): CompiledProtect
   try {
     const compiled = {
       hosts: protectedHostMatcher(p.hosts),
-      groups: globMatcher(p.groups, 'policy.protected.groups', 'path'),
+      groups: protectedGroupMatcher(p.groups),
       ips: ipMatcher(p.ips, 'policy.protected.ips'),
     };
     cache.set(p, compiled);
@@ -86,15 +109,21 @@ export function compileProtection(p: PolicyConfig['protected']): CompiledProtect
   }
 }
 
+/** Every address of the target, first one first, without repeats. */
+export function targetIps(target: ContainmentTarget): string[] {
+  const all = [target.ip, ...(target.ips ?? [])].filter((ip): ip is string => typeof ip === 'string' && ip !== '');
+  return [...new Set(all)];
+}
+
 /** The protected-list rules the target matches (empty = not protected). */
 export function protectedRules(target: ContainmentTarget, policy: PolicyConfig): string[] {
   const p = compileProtection(policy.protected);
   const rules = [
     target.computer ? p.hosts(target.computer) : null,
-    target.ip ? p.ips(target.ip) : null,
+    ...targetIps(target).map((ip) => p.ips(ip)),
     target.group ? p.groups(target.group) : null,
   ];
-  return rules.filter((r): r is string => r !== null);
+  return [...new Set(rules.filter((r): r is string => r !== null))];
 }
 
 function describeTarget(t: ContainmentTarget): string {
@@ -114,7 +143,7 @@ function automaticRefusals(req: ContainmentRequest, policy: PolicyConfig): strin
   if (req.senderVerdict !== 'trusted') {
     refusals.push(`the source mail's sender verdict is ${req.senderVerdict ?? 'unknown'}, not trusted`);
   }
-  const ipOk = req.target.ip !== undefined && parseIp(req.target.ip) !== null;
+  const ipOk = targetIps(req.target).some((ip) => parseIp(ip) !== null);
   if (ENDPOINT_ACTIONS.includes(req.action) && !req.target.computer?.trim() && !ipOk) {
     refusals.push('the target names no computer or IP, so it cannot be checked against the protected lists');
   }

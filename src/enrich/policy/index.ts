@@ -3,6 +3,7 @@ export {
   compileProtection,
   evaluateContainment,
   protectedRules,
+  targetIps,
   type ContainmentAction,
   type ContainmentDecision,
   type ContainmentRequest,

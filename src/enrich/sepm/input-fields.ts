@@ -28,6 +28,12 @@ export const idList = z
   .optional()
   .transform((v) => normaliseIdList(v));
 
+/**
+ * SEPM object ids (computer, group, hardware key: 32 hex digits). SEPM ignores their case; we send them upper-cased
+ * so the containment gate and SEPM see the same value.
+ */
+export const sepmIdList = idList.transform((list) => list.map((id) => id.toUpperCase()));
+
 /** Optional free text: trimmed, "" and "none" → undefined. */
 export const optText = z
   .union([z.string(), z.null()])
@@ -40,6 +46,9 @@ export const reqText = z
   .transform((v) => noneToUndefined(v))
   .refine((v) => v !== undefined, { message: 'required (empty or "none" given)' })
   .transform((v) => v as string);
+
+/** One required SEPM object id, upper-cased (see sepmIdList). */
+export const sepmId = reqText.transform((v) => v.toUpperCase());
 
 export const optBool = z
   .union([z.boolean(), z.enum(['true', 'false', 'True', 'False', 'TRUE', 'FALSE'])])

@@ -12,6 +12,8 @@ import {
   order,
   present,
   reqText,
+  sepmId,
+  sepmIdList,
 } from './input-fields.ts';
 
 export { HASH_LENGTHS, hashTypeOf, normaliseIdList, type HashType } from './input-fields.ts';
@@ -94,17 +96,17 @@ const getComputers = z
   })
   .strict();
 
-const moveEndpoint = z.object({ groupId: reqText, hardwareKey: reqText }).strict();
+const moveEndpoint = z.object({ groupId: sepmId, hardwareKey: sepmId }).strict();
 
 const quarantineEndpoints = z
-  .object({ computerIds: idList, groupIds: idList, hardwareKeys: idList, undo: optBool })
+  .object({ computerIds: sepmIdList, groupIds: sepmIdList, hardwareKeys: sepmIdList, undo: optBool })
   .strict()
   .superRefine(atLeastOne(['computerIds', 'groupIds', 'hardwareKeys']), EVEN_WITH_FIELD_ERRORS);
 
 const scanEndpoints = z
   .object({
-    computerIds: idList,
-    groupIds: idList,
+    computerIds: sepmIdList,
+    groupIds: sepmIdList,
     scanType: z.enum(['QUICK_SCAN', 'FULL_SCAN']),
     filePath: optText,
     sha256: optHash('SHA256'),
@@ -124,7 +126,7 @@ const scanEndpoints = z
 const uploadFile = z
   .object({
     filePath: reqText,
-    computerIds: idList.refine((l) => l.length > 0, { message: 'at least one computer id is required' }),
+    computerIds: sepmIdList.refine((l) => l.length > 0, { message: 'at least one computer id is required' }),
     source: z.enum(['FILESYSTEM', 'QUARANTINE', 'BOTH']).default('FILESYSTEM'),
     sha256: optHash('SHA256'),
     sha1: optHash('SHA1'),
@@ -178,7 +180,7 @@ const deleteFingerprintList = z.object({ id: reqText }).strict();
 const assignFingerprintListToGroup = z
   .object({
     fingerprintListId: reqText,
-    groupId: reqText,
+    groupId: sepmId,
     /** Refuse when the group inherits its policies (the assignment would not take effect). Default true. */
     checkInheritance: z.boolean().default(true),
   })

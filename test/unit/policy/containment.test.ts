@@ -122,6 +122,36 @@ describe('protected targets', () => {
     expect(protectedRules(target, autoAll)).toEqual([]);
   });
 
+  it('X\\** also protects the group X itself, not its siblings or look-alikes (issue 10 item 16)', () => {
+    const rule = 'policy.protected.groups: My Company\\Servers\\**';
+    for (const group of ['My Company\\Servers', 'my company/servers', 'My Company\\Servers\\DMZ']) {
+      expect(protectedRules({ group }, autoAll)).toEqual([rule]);
+    }
+    for (const group of ['My Company', 'My Company\\Servers-Old', 'My Company\\ServersX\\A', 'Other\\Servers']) {
+      expect(protectedRules({ group }, autoAll)).toEqual([]);
+    }
+    // Direct-children globs keep their meaning: `X\*` protects the children, not X.
+    const children = policy({ protected: { groups: ['My Company\\Lab\\*', 'My Company\\*\\Vault\\**'] } });
+    expect(protectedRules({ group: 'My Company\\Lab' }, children)).toEqual([]);
+    expect(protectedRules({ group: 'My Company\\Lab\\A' }, children)).toEqual([
+      'policy.protected.groups: My Company\\Lab\\*',
+    ]);
+    expect(protectedRules({ group: 'My Company\\Paris\\Vault' }, children)).toEqual([
+      'policy.protected.groups: My Company\\*\\Vault\\**',
+    ]);
+  });
+
+  it('checks every address of the endpoint, IPv4 and IPv6, not only the first (issue 10 item 6)', () => {
+    const second = { computer: 'WS042', ip: '10.20.1.4', ips: ['10.20.1.4', '10.10.3.3'] };
+    expect(protectedRules(second, autoAll)).toEqual(['policy.protected.ips: 10.10.0.0/16']);
+    const v6 = { computer: 'WS042', ip: '10.20.1.4', ips: ['10.20.1.4', '2001:DB8:1:0:0:0:0:42'] };
+    expect(protectedRules(v6, autoAll)).toEqual(['policy.protected.ips: 2001:db8:1::/48']);
+    expect(evaluateContainment(req({ automatic: false, target: v6 }), autoAll).allowed).toBe(false);
+    // An automatic endpoint action may name its target by any one valid address.
+    const onlyIps = { ips: ['not-an-ip', '10.20.1.4'] };
+    expect(evaluateContainment(req({ target: onlyIps }), autoAll).allowed).toBe(true);
+  });
+
   it('checks every target field: one protected field is enough', () => {
     const d = evaluateContainment(req({ target: { computer: 'WS042', ip: '10.10.1.1' } }), autoAll);
     expect(d.allowed).toBe(false);
