@@ -34,7 +34,8 @@ function readonlyTarget(req: FastifyRequest, route: string): string {
   const params = (req.params ?? {}) as Record<string, unknown>;
   const rest = route
     .slice(BOARD_PATH.length)
-    .replace(/:(\w+)/g, (_m, name: string) => encodeURIComponent(String(params[name] ?? '')));
+    .replace(/:(\w+)/g, (_m, name: string) => encodeURIComponent(String(params[name] ?? '')))
+    .replace('*', () => String(params['*'] ?? '').replace(/[^A-Za-z0-9._~/-]/g, encodeURIComponent));
   const q = req.url.indexOf('?');
   return `${READONLY_BOARD_PATH}${rest}${q === -1 ? '' : req.url.slice(q)}`;
 }

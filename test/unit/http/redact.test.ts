@@ -47,11 +47,15 @@ describe('read-only redaction', () => {
   });
 
   it('scrubs in linear time (8x input < 16x time) on hostile text', () => {
-    const time = (n: number) => {
-      const text = `${'/a'.repeat(n)} ${'/'.repeat(n)}x ${'+/b'.repeat(n)} /${'c'.repeat(n)} ${' /d'.repeat(n)}`;
+    const once = (text: string) => {
       const t0 = process.hrtime.bigint();
       for (let i = 0; i < 5; i++) scrubPaths(text);
       return Number(process.hrtime.bigint() - t0);
+    };
+    // Best of five runs: the unit suite runs files in parallel, and one GC pause is not growth.
+    const time = (n: number) => {
+      const text = `${'/a'.repeat(n)} ${'/'.repeat(n)}x ${'+/b'.repeat(n)} /${'c'.repeat(n)} ${' /d'.repeat(n)}`;
+      return Math.min(...Array.from({ length: 5 }, () => once(text)));
     };
     time(2000); // warm-up
     const small = time(20_000);
