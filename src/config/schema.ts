@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -245,6 +246,16 @@ export const enrichSchema = z
   })
   .strict();
 
+/** A trustProxy entry as proxy-addr reads it: an IP, an IP/prefix CIDR, or one of its named ranges. */
+function isProxyAddress(v: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(v)) return true;
+  const [addr = '', bits, extra] = v.split('/');
+  const family = isIP(addr);
+  if (!family || extra !== undefined) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}
+
 export const httpUserSchema = z
   .object({
     name: z.string().min(1),
@@ -273,10 +284,36 @@ export const httpSchema = z
           .strict(),
       )
       .default([]),
-    /** Failed logins allowed per client IP per minute. */
+    /** Failed logins allowed per client IP and user name per minute (a correct password is never refused). */
     loginRateLimitPerMin: z.number().int().min(1).default(10),
+    /**
+     * Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed: addresses or CIDRs (or proxy-addr's
+     * `loopback`, `linklocal`, `uniquelocal`). false: the socket's peer is the client and the protocol is its own.
+     */
+    trustProxy: z
+      .union([
+        z.literal(false),
+        z.array(z.string().refine(isProxyAddress, 'IP, CIDR or loopback|linklocal|uniquelocal')).min(1),
+      ])
+      .default(false),
+    /** Session cookies always carry Secure (set when TLS ends at a proxy not listed in trustProxy). */
+    secureCookies: z.boolean().default(false),
+    /** Whole request, headers and body, in seconds: a client trickling its body is cut off after this. */
+    requestTimeoutSec: z.number().positive().max(3600).default(30),
+    /** Request headers complete within this many seconds (at most requestTimeoutSec). */
+    headersTimeoutSec: z.number().positive().max(3600).default(10),
+    /** A socket with no traffic for this many seconds is closed. */
+    connectionTimeoutSec: z.number().positive().max(3600).default(60),
+    /** An idle keep-alive connection is closed after this many seconds. */
+    keepAliveTimeoutSec: z.number().positive().max(3600).default(5),
+    /** Browser sessions kept at most; a login beyond this ends the least recently used one. */
+    maxSessions: z.number().int().min(1).default(10_000),
   })
-  .strict();
+  .strict()
+  .refine((h) => h.headersTimeoutSec <= h.requestTimeoutSec, {
+    message: 'headersTimeoutSec must not exceed requestTimeoutSec',
+    path: ['headersTimeoutSec'],
+  });
 
 export const configSchema = z
   .object({

@@ -12,7 +12,7 @@ export function registerApiRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const openapi = JSON.stringify(buildOpenApi());
   app.get('/api/openapi.json', async (_req, reply) => reply.type('application/json; charset=utf-8').send(openapi));
 
-  app.post<{ Params: { name: string } }>('/api/jobs/:name', async (req, reply) => {
+  app.post<{ Params: { name: string } }>('/api/jobs/:name', { config: { role: 'operator' } }, async (req, reply) => {
     if (!requireOperator(req, reply)) return reply;
     const outcome = await submitJob(deps, req.params.name, req.body, 'api');
     if (!outcome.ok) {
@@ -25,7 +25,7 @@ export function registerApiRoutes(app: FastifyInstance, deps: HttpDeps): void {
 
   app.get<{ Params: { id: string } }>('/api/jobs/:id', async (req, reply) => {
     if (!JOB_ID.test(req.params.id)) return reply.code(400).send({ error: 'BAD_REQUEST', message: 'bad job id' });
-    const job = await findJob(deps, req.params.id);
+    const job = await findJob(deps, req.params.id, req.principal?.role ?? 'readonly');
     if (!job) return reply.code(404).send({ error: 'NOT_FOUND', message: 'no such job' });
     return job;
   });

@@ -6,7 +6,7 @@ import type { Logger } from '../shared/logger.ts';
 import type { QueueName } from '../shared/queues.ts';
 import type { EmbeddedStore } from '../soar/embedded-store.ts';
 import type { SoarClient } from '../soar/port.ts';
-import type { Credentials, FailedLoginLimiter, Principal, Session, SessionStore } from './auth.ts';
+import type { Credentials, FailedLoginLimiter, Principal, Role, Session, SessionStore } from './auth.ts';
 
 export type ReadinessCheck = () => Promise<Record<string, { ok: boolean; detail?: string }>>;
 
@@ -41,12 +41,21 @@ export interface HttpDeps extends HttpContext {
   credentials: Credentials;
   sessions: SessionStore;
   limiter: FailedLoginLimiter;
+  /** This deployment's directories, cut from read-only views of job data (see redact.ts). */
+  serverRoots: string[];
 }
 
 declare module 'fastify' {
   interface FastifyRequest {
     principal?: Principal;
     session?: Session;
+  }
+  /** Per-route authorization, read from the route the router matched (never from the raw URL). */
+  interface FastifyContextConfig {
+    /** Reachable without a principal (health, the login page and its stylesheet). */
+    public?: boolean;
+    /** Least role the route needs; unset: readonly for GET/HEAD, operator for every other method. */
+    role?: Role;
   }
 }
 

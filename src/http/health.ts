@@ -42,7 +42,7 @@ export async function readiness(deps: HttpDeps): Promise<Record<string, Status>>
 }
 
 export function registerHealthRoutes(app: FastifyInstance, deps: HttpDeps): void {
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/healthz', { config: { public: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
     const checks = await readiness(deps);
     const ready = Object.values(checks).every((c) => c.ok);

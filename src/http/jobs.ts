@@ -1,7 +1,9 @@
 import type { Job } from 'bullmq';
 import { enqueueJob, isJobName, queueFor, validateJobPayload, type RequestedBy } from '../enrich/jobs/registry.ts';
 import { QueueNames, type QueueName } from '../shared/queues.ts';
+import type { Role } from './auth.ts';
 import type { HttpDeps } from './context.ts';
+import { redactForReadonly, scrubPaths, withoutSeal } from './redact.ts';
 
 /** Enqueueing and reading jobs for the API and the review UI. */
 
@@ -48,7 +50,11 @@ export interface JobView {
   finishedAt: number | null;
 }
 
-export async function findJob(deps: HttpDeps, id: string): Promise<JobView | undefined> {
+/**
+ * The job as `role` may see it: never the automation seal; read-only principals also get no absolute server
+ * paths (base names instead) in data, result and failure text.
+ */
+export async function findJob(deps: HttpDeps, id: string, role: Role): Promise<JobView | undefined> {
   for (const q of READABLE) {
     // State first, then the job: read the other way round, a job finishing in between shows as completed
     // with the return value of its earlier snapshot (none).
@@ -56,14 +62,16 @@ export async function findJob(deps: HttpDeps, id: string): Promise<JobView | und
     if (state === 'unknown') continue;
     const job: Job | undefined = await deps.queues[q].getJob(id);
     if (!job) continue;
+    const ro = role !== 'operator';
+    const roots = deps.serverRoots;
     return {
       id,
       name: job.name,
       queue: q,
       state,
-      data: job.data,
-      result: job.returnvalue ?? null,
-      failedReason: job.failedReason || null,
+      data: ro ? redactForReadonly(job.data, roots) : withoutSeal(job.data),
+      result: ro ? redactForReadonly(job.returnvalue ?? null, roots) : withoutSeal(job.returnvalue ?? null),
+      failedReason: job.failedReason ? (ro ? scrubPaths(job.failedReason) : job.failedReason) : null,
       attemptsMade: job.attemptsMade,
       progress: job.progress,
       createdAt: job.timestamp,

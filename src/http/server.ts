@@ -1,23 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
 import { Queue } from 'bullmq';
-import Fastify, {
-  LogController,
-  type FastifyBaseLogger,
-  type FastifyInstance,
-  type FastifyReply,
-  type FastifyRequest,
-} from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { HttpConfig } from '../config/schema.ts';
 import { isAppError } from '../shared/errors.ts';
 import { registerJobCounts, registerLastMailProvider } from '../shared/metrics.ts';
 import { QueueNames, type QueueName } from '../shared/queues.ts';
 import { createRedis } from '../shared/redis.ts';
 import { registerApiRoutes } from './api.ts';
-import { Credentials, FailedLoginLimiter, SessionStore, type Principal } from './auth.ts';
+import { Credentials, FailedLoginLimiter, SessionStore } from './auth.ts';
 import { registerBoards } from './board.ts';
-import { SESSION_COOKIE, type HttpContext, type HttpDeps } from './context.ts';
+import type { HttpContext, HttpDeps } from './context.ts';
+import { installGate, routeOf } from './gate.ts';
 import { registerHealthRoutes } from './health.ts';
 import { startIntakeMetrics } from './intake-metrics.ts';
+import { serverRoots } from './redact.ts';
 import { registerUiRoutes } from './ui.ts';
 
 export type { HttpContext } from './context.ts';
@@ -27,7 +24,6 @@ export type { HttpContext } from './context.ts';
  * authentication hook. Everything but /healthz, the login page and its stylesheet needs a principal.
  */
 
-const PUBLIC_PATHS = new Set(['/healthz', '/login', '/ui/app.css']);
 const UI_CSP =
   "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 // Bull Board's bundle sets inline styles; its scripts are same-origin files (the inline JSON block is not run).
@@ -35,88 +31,10 @@ const BOARD_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; " +
   "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'";
 
-function pathOf(req: FastifyRequest): string {
-  const i = req.url.indexOf('?');
-  return i === -1 ? req.url : req.url.slice(0, i);
-}
-
-function wantsJson(req: FastifyRequest, path: string): boolean {
-  return (
-    Boolean(req.headers.authorization) ||
-    path.startsWith('/api/') ||
-    path.startsWith('/admin/queues/api') ||
-    path.startsWith('/admin/queues-ro/api') ||
-    path === '/metrics' ||
-    path === '/readyz'
-  );
-}
-
-async function fromHeader(header: string, req: FastifyRequest, deps: HttpDeps): Promise<Principal | undefined> {
-  const m = /^(Basic|Bearer)\s+(\S+)\s*$/i.exec(header);
-  if (!m) return undefined;
-  if (m[1]!.toLowerCase() === 'bearer') return deps.credentials.checkToken(m[2]!);
-  const decoded = Buffer.from(m[2]!, 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon < 1) return undefined;
-  return deps.credentials.checkPassword(decoded.slice(0, colon), decoded.slice(colon + 1));
-}
-
-async function authenticate(req: FastifyRequest, reply: FastifyReply, deps: HttpDeps): Promise<boolean> {
-  const header = req.headers.authorization;
-  if (header) {
-    const wait = deps.limiter.retryAfter(req.ip);
-    if (wait > 0) {
-      void reply.code(429).header('retry-after', String(wait)).send({ error: 'HTTP_RATE_LIMITED' });
-      return false;
-    }
-    const principal = await fromHeader(header, req, deps);
-    if (principal) req.principal = principal;
-    else deps.limiter.fail(req.ip);
-    return Boolean(principal);
-  }
-  const raw = req.cookies[SESSION_COOKIE];
-  const unsigned = raw ? req.unsignCookie(raw) : undefined;
-  const session = unsigned?.valid && unsigned.value ? deps.sessions.get(unsigned.value) : undefined;
-  if (!session) return false;
-  req.session = session;
-  req.principal = session.principal;
-  return true;
-}
-
-/** Read-only users see the read-only board and never reach the operator board's mutating routes. */
-function gateBoard(req: FastifyRequest, reply: FastifyReply, path: string): boolean {
-  if (!(path === '/admin/queues' || path.startsWith('/admin/queues/'))) return true;
-  if (req.principal?.role === 'operator') return true;
-  if (req.method !== 'GET' && req.method !== 'HEAD') {
-    void reply.code(403).send({ error: 'HTTP_FORBIDDEN', message: 'operator role required' });
-    return false;
-  }
-  if (path.startsWith('/admin/queues/api') || path.startsWith('/admin/queues/static')) return true;
-  void reply.redirect(`/admin/queues-ro${req.url.slice('/admin/queues'.length)}`, 302);
-  return false;
-}
-
 function installHooks(app: FastifyInstance, deps: HttpDeps): void {
-  app.addHook('onRequest', async (req, reply) => {
-    const path = pathOf(req);
-    // Returning the reply from an async hook means "answered"; returning nothing lets the request go on.
-    if (PUBLIC_PATHS.has(path)) return undefined;
-    if (!(await authenticate(req, reply, deps))) {
-      if (reply.sent) return reply;
-      if (wantsJson(req, path)) {
-        return reply
-          .code(401)
-          .header('www-authenticate', 'Basic realm="sepm-intake", charset="UTF-8"')
-          .send({ error: 'HTTP_UNAUTHORIZED', message: 'authentication required' });
-      }
-      const next = req.method === 'GET' ? `?next=${encodeURIComponent(req.url)}` : '';
-      return reply.redirect(`/login${next}`, 302);
-    }
-    return gateBoard(req, reply, path) ? undefined : reply;
-  });
+  installGate(app, deps);
   app.addHook('onSend', async (req, reply, payload) => {
-    const path = pathOf(req);
-    const board = path.startsWith('/admin/queues');
+    const board = routeOf(req).startsWith('/admin/queues');
     if (!reply.getHeader('content-security-policy'))
       reply.header('content-security-policy', board ? BOARD_CSP : UI_CSP);
     reply.header('x-content-type-options', 'nosniff');
@@ -136,6 +54,22 @@ function installHooks(app: FastifyInstance, deps: HttpDeps): void {
   });
 }
 
+/**
+ * Node's HTTP timeouts from config (seconds there, ms here). requestTimeout bounds the whole request, body
+ * included, so a client trickling its body is cut off; Node checks it every connectionsCheckingInterval, kept
+ * at a quarter of the shortest timeout so the cut-off lands close to the configured value.
+ */
+function timeouts(cfg: HttpConfig) {
+  const ms = (sec: number) => Math.round(sec * 1000);
+  const check = Math.max(50, Math.min(30_000, ms(Math.min(cfg.headersTimeoutSec, cfg.requestTimeoutSec)) / 4));
+  return {
+    requestTimeout: ms(cfg.requestTimeoutSec),
+    connectionTimeout: ms(cfg.connectionTimeoutSec),
+    keepAliveTimeout: ms(cfg.keepAliveTimeoutSec),
+    http: { headersTimeout: ms(cfg.headersTimeoutSec), connectionsCheckingInterval: Math.round(check) },
+  };
+}
+
 export async function buildHttpServer(ctx: HttpContext): Promise<FastifyInstance> {
   const credentials = new Credentials(ctx.config.http);
   await credentials.init();
@@ -150,13 +84,18 @@ export async function buildHttpServer(ctx: HttpContext): Promise<FastifyInstance
     redis,
     queues,
     credentials,
-    sessions: new SessionStore(),
+    sessions: new SessionStore(undefined, ctx.config.http.maxSessions),
     limiter: new FailedLoginLimiter(ctx.config.http.loginRateLimitPerMin),
+    serverRoots: serverRoots(ctx.config.mail.spool.dir),
   };
   const app = Fastify({
     loggerInstance: ctx.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
+    ...timeouts(ctx.config.http),
+    // Only these proxies' X-Forwarded-For / -Proto are believed (client address for the limiter, https for
+    // the Secure cookie); false: the socket's own address and protocol.
+    trustProxy: ctx.config.http.trustProxy === false ? false : ctx.config.http.trustProxy,
   });
   // Sessions are server-side; the signature only stops forged ids from reaching the lookup.
   await app.register(fastifyCookie, { secret: randomBytes(32).toString('hex') });
@@ -173,7 +112,7 @@ export async function buildHttpServer(ctx: HttpContext): Promise<FastifyInstance
   const intakeMetrics = await startIntakeMetrics(ctx.redisUrl, ctx.prefix, ctx.logger);
   registerHealthRoutes(app, deps);
   registerApiRoutes(app, deps);
-  await registerBoards(app, Object.values(queues));
+  await registerBoards(app, Object.values(queues), deps.serverRoots);
   await app.register(async (scope) => registerUiRoutes(scope, deps));
   app.addHook('onClose', async () => {
     unregister();

@@ -17,7 +17,8 @@ const fmtDate = (ms: number | null | undefined) =>
   ms ? new Date(ms).toISOString().replace('T', ' ').slice(0, 19) : '';
 export const RESOLUTIONS = ['Resolved', 'Unresolved', 'Duplicate', 'Not an Issue'] as const;
 
-export function loginPage(next: string, error?: string): string {
+/** `csrf`: the login form's token, the same value as the login cookie (see ui-login.ts). */
+export function loginPage(next: string, csrf: string, error?: string): string {
   return page(
     { title: 'Log in' },
     html`<form method="post" action="/login" class="login">
@@ -25,7 +26,8 @@ export function loginPage(next: string, error?: string): string {
       ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
       <label>User name <input name="username" autocomplete="username" required autofocus /></label>
       <label>Password <input name="password" type="password" autocomplete="current-password" required /></label>
-      <input type="hidden" name="next" value="${next}" /><button type="submit">Log in</button>
+      <input type="hidden" name="next" value="${next}" /><input type="hidden" name="_csrf" value="${csrf}" />
+      <button type="submit">Log in</button>
     </form>`,
   );
 }

@@ -7,7 +7,10 @@ import { SESSION_COOKIE, type HttpDeps } from './context.ts';
 import { findJob, submitJob, type JobView } from './jobs.ts';
 import { buildAction } from './ui-actions.ts';
 import { APP_CSS } from './ui-layout.ts';
-import { RESOLUTIONS, detailPage, listPage, loginPage, type View } from './ui-pages.ts';
+import { registerLogin } from './ui-login.ts';
+
+export { safeNext } from './ui-login.ts';
+import { RESOLUTIONS, detailPage, listPage, type View } from './ui-pages.ts';
 
 /** Routes of the review UI: login/logout, incident list and detail, row actions, close, attachment download. */
 
@@ -32,14 +35,6 @@ const actionBody = z.object({
 });
 const closeBody = z.object({ resolution: z.enum(RESOLUTIONS), summary: z.string().trim().min(1).max(4000) });
 
-/** Only local absolute paths: an open redirect to another site must not be possible. */
-export function safeNext(next: unknown): string {
-  // Browsers drop tabs/newlines and read '\\' as '/', so '/\t/evil' would become '//evil': allow plain URL
-  // characters only, and never a second leading slash.
-  const ok = typeof next === 'string' && next.length < 2048 && /^\/(?!\/)[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]*$/.test(next);
-  return ok ? next : '/incidents';
-}
-
 function view(req: FastifyRequest): View | undefined {
   return req.session ? { principal: req.session.principal, csrf: req.session.csrf } : undefined;
 }
@@ -58,10 +53,11 @@ function html(reply: FastifyReply, body: string, status = 200): FastifyReply {
 
 export async function registerUiRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void> {
   await app.register(formbody, { bodyLimit: 64 * 1024 });
-  app.get('/ui/app.css', async (_req, reply) =>
+  app.get('/ui/app.css', { config: { public: true } }, async (_req, reply) =>
     reply.type('text/css').header('cache-control', 'max-age=3600').send(APP_CSS),
   );
   registerLogin(app, deps);
+  registerLogout(app, deps);
   app.get('/', async (_req, reply) => reply.redirect('/incidents', 302));
   registerReadRoutes(app, deps);
   registerWriteRoutes(app, deps);
@@ -87,7 +83,9 @@ function registerReadRoutes(app: FastifyInstance, deps: HttpDeps): void {
       .split(',')
       .filter((id) => JOB_ID.test(id))
       .slice(0, 10);
-    const jobs = (await Promise.all(ids.map((id) => findJob(deps, id)))).filter((j): j is JobView => Boolean(j));
+    const jobs = (await Promise.all(ids.map((id) => findJob(deps, id, v.principal.role)))).filter((j): j is JobView =>
+      Boolean(j),
+    );
     return html(reply, detailPage(v, detail, jobs));
   });
 
@@ -110,7 +108,7 @@ function registerReadRoutes(app: FastifyInstance, deps: HttpDeps): void {
 function registerWriteRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const store = deps.store;
 
-  app.post('/incidents/:id/actions', async (req, reply) => {
+  app.post('/incidents/:id/actions', { config: { role: 'operator' } }, async (req, reply) => {
     const v = view(req);
     const p = idParam.safeParse(req.params);
     if (!v || !store || !p.success) return html(reply, 'not found', 404);
@@ -126,7 +124,7 @@ function registerWriteRoutes(app: FastifyInstance, deps: HttpDeps): void {
     return reply.redirect(`/incidents/${p.data.id}?jobs=${encodeURIComponent(out.jobId)}`, 303);
   });
 
-  app.post('/incidents/:id/close', async (req, reply) => {
+  app.post('/incidents/:id/close', { config: { role: 'operator' } }, async (req, reply) => {
     const v = view(req);
     const p = idParam.safeParse(req.params);
     if (!v || !store || !p.success) return html(reply, 'not found', 404);
@@ -145,37 +143,9 @@ function registerWriteRoutes(app: FastifyInstance, deps: HttpDeps): void {
   });
 }
 
-function registerLogin(app: FastifyInstance, deps: HttpDeps): void {
-  app.get('/login', async (req, reply) =>
-    html(reply, loginPage(safeNext((req.query as Record<string, unknown>).next))),
-  );
-  app.post('/login', async (req, reply) => {
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    const next = safeNext(body.next);
-    const wait = deps.limiter.retryAfter(req.ip);
-    if (wait > 0) {
-      reply.header('retry-after', String(wait));
-      return html(reply, loginPage(next, `Too many failed logins; try again in ${wait} s.`), 429);
-    }
-    const user = typeof body.username === 'string' ? body.username : '';
-    const password = typeof body.password === 'string' ? body.password : '';
-    const principal = user && password ? await deps.credentials.checkPassword(user, password) : undefined;
-    if (!principal) {
-      deps.limiter.fail(req.ip);
-      req.log.warn({ user: user.slice(0, 64), ip: req.ip }, 'failed login');
-      return html(reply, loginPage(next, 'Wrong user name or password.'), 401);
-    }
-    const session = deps.sessions.create(principal);
-    reply.setCookie(SESSION_COOKIE, session.id, {
-      signed: true,
-      httpOnly: true,
-      sameSite: 'strict',
-      secure: req.protocol === 'https',
-      path: '/',
-    });
-    return reply.redirect(next, 303);
-  });
-  app.post('/logout', async (req, reply) => {
+function registerLogout(app: FastifyInstance, deps: HttpDeps): void {
+  // A read-only user may end their own session: the one mutating route open to every role.
+  app.post('/logout', { config: { role: 'readonly' } }, async (req, reply) => {
     if (!checkCsrf(req, reply)) return reply;
     if (req.session) deps.sessions.delete(req.session.id);
     reply.clearCookie(SESSION_COOKIE, { path: '/' });

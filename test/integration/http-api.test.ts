@@ -5,6 +5,7 @@ import { hashPassword } from '../../src/http/password.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
 import { SepTables } from '../../src/soar/port.ts';
 import { A, startHarness, waitFor, type Harness } from '../helpers/enrich-harness.ts';
+import { postLoginForm } from '../helpers/login-form.ts';
 import { TEST_REDIS_URL } from '../helpers/redis.ts';
 
 /** The job-trigger API, auth and Bull Board mounts against real Redis, the SEPM simulator and real workers. */
@@ -73,21 +74,26 @@ describe('job-trigger API and auth', () => {
     );
   });
 
-  it('rate limits failed logins per client IP (429), other clients unaffected', async () => {
+  it('rate limits failed logins per client IP and user (429); right credentials and other users unaffected', async () => {
     const from = (ip: string, authorization: string) =>
       app.inject({ url: '/api/openapi.json', headers: { authorization }, remoteAddress: ip });
     for (let i = 0; i < 3; i++) expect((await from('10.9.9.9', basic('alice', 'guess'))).statusCode).toBe(401);
-    const limited = await from('10.9.9.9', basic('alice', 'alice-secret-pw'));
+    const limited = await from('10.9.9.9', basic('alice', 'guess'));
     expect(limited.statusCode).toBe(429);
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
-    const form = await app.inject({
-      method: 'POST',
-      url: '/login',
-      remoteAddress: '10.9.9.9',
-      payload: { username: 'alice', password: 'alice-secret-pw' },
-    });
+    const form = await postLoginForm(app, { username: 'alice', password: 'guess' }, { remoteAddress: '10.9.9.9' });
     expect(form.statusCode).toBe(429);
-    expect((await from('10.9.9.8', basic('alice', 'alice-secret-pw'))).statusCode).toBe(200);
+    // The right password, another user, another address: none of them is locked out by alice's guesses.
+    expect((await from('10.9.9.9', basic('alice', 'alice-secret-pw'))).statusCode).toBe(200);
+    const good = await postLoginForm(
+      app,
+      { username: 'alice', password: 'alice-secret-pw' },
+      { remoteAddress: '10.9.9.9' },
+    );
+    expect(good.statusCode).toBe(303);
+    expect((await from('10.9.9.9', basic('bob', 'bob-secret-pw'))).statusCode).toBe(200);
+    expect((await from('10.9.9.9', basic('bob', 'guess'))).statusCode).toBe(401);
+    expect((await from('10.9.9.8', basic('alice', 'guess'))).statusCode).toBe(401);
   });
 
   it('read-only principals cannot trigger jobs or change queues', async () => {

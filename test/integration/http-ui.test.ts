@@ -4,6 +4,7 @@ import { hashPassword } from '../../src/http/password.ts';
 import { buildHttpServer } from '../../src/http/server.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
 import { A, startHarness, type Harness } from '../helpers/enrich-harness.ts';
+import { postLoginForm } from '../helpers/login-form.ts';
 import { TEST_REDIS_URL } from '../helpers/redis.ts';
 
 /** Review UI over HTTP: sessions, CSRF, roles on form posts, closing, attachments, security headers. */
@@ -37,11 +38,7 @@ describe('review UI routes', () => {
 
   /** Logs in through the form; returns the cookie header and the page's CSRF token. */
   async function session(user: string, password: string, incidentId: number) {
-    const login = await app.inject({
-      method: 'POST',
-      url: '/login',
-      payload: { username: user, password, next: '//evil.example/' },
-    });
+    const login = await postLoginForm(app, { username: user, password, next: '//evil.example/' });
     expect(login.statusCode).toBe(303);
     expect(login.headers.location).toBe('/incidents'); // never an off-site redirect
     const setCookie = String(login.headers['set-cookie']);
