@@ -11,7 +11,7 @@ import { auditAction, containmentGate } from './containment.ts';
 import { targetOf } from './endpoint.ts';
 import { findOneComputer } from './lookups.ts';
 
-/** EOC scan, remediation and scan-row playbooks (sep-functions.md §3.1, §6.1, §8). */
+/** EOC scan, remediation and scan-row playbooks (docs/reference/sep-functions.md §3 Function rules and §7 Playbook derivations). */
 
 const T = SepTables.eocScanResults;
 
