@@ -40,10 +40,7 @@ export interface StartOptions {
   workerConcurrency?: number;
   /** Overrides for IMAP watcher timing (tests, benchmarks). */
   watcherTiming?: Partial<WatcherTiming>;
-  /**
-   * Starts the built-in SEPM simulator; required when `sepm.mode` is simulator and the enrich role runs here.
-   * Injected by the CLI (src/cli/demo.ts) so that main.ts never imports sim/.
-   */
+  /** The built-in SEPM simulator's starter for `sepm.mode: simulator`, injected by src/cli/demo.ts (never imported here). */
   sepmSimulator?: () => Promise<SepmSimulator>;
 }
 
