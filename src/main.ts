@@ -40,7 +40,7 @@ export interface StartOptions {
   workerConcurrency?: number;
   /** Overrides for IMAP watcher timing (tests, benchmarks). */
   watcherTiming?: Partial<WatcherTiming>;
-  /** The built-in SEPM simulator's starter for `sepm.mode: simulator`, injected by src/cli/demo.ts (never imported here). */
+  /** Starts the built-in SEPM simulator for `sepm.mode: simulator`; injected by src/cli/demo.ts, never imported. */
   sepmSimulator?: () => Promise<SepmSimulator>;
 }
 

@@ -143,7 +143,7 @@ describe('spool directory, replay and npm start', () => {
     }
   });
 
-  it('npm start (start --demo) with no config runs on embedded defaults, says it is a demo and where to drop mail, and exits 0 on SIGTERM', async () => {
+  it('npm start (--demo) with no config runs the demo, says where to drop mail, and exits 0 on SIGTERM', async () => {
     const prefix = randomPrefix('start');
     prefixes.push(prefix);
     const home = join(tmp, 'defaults');

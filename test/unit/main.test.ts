@@ -8,7 +8,7 @@ const NO_REDIS = { url: 'redis://127.0.0.1:1', prefix: 'unit-main' };
 const ibm = { kind: 'ibm', ibm: { url: 'https://soar.example', org: 'SOC', apiKeyId: 'k', apiKeySecret: 's' } };
 
 describe('startService and sepm.mode', () => {
-  it('refuses to start the enrich role in live mode without sepm.host (no simulator behind a missing key)', async () => {
+  it('refuses the enrich role in live mode without sepm.host (no simulator behind a missing key)', async () => {
     const config = configSchema.parse({ redis: NO_REDIS, soar: ibm });
     await expect(startService({ config, roles: ['enrich'], logger: silentLogger })).rejects.toMatchObject({
       code: 'CONFIG_INVALID',
