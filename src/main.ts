@@ -7,7 +7,14 @@ import { createIntakeProducer, type IntakeProducer } from './ingest/intake-queue
 import { createIntakeWorker } from './ingest/intake-worker.ts';
 import { SpoolSource } from './ingest/spool-source.ts';
 import { checkConfigSemantics } from './config/semantics.ts';
-import { createSepmFromConfig, sepmConfigFor, startEnrichment, type SepmHandle } from './enrich/start.ts';
+import { checkSepmMode } from './config/sepm-mode.ts';
+import {
+  createSepmFromConfig,
+  sepmConfigFor,
+  startEnrichment,
+  type EmbeddedSepm,
+  type SepmHandle,
+} from './enrich/start.ts';
 import { analyzeMail, analyzeOptionsFromConfig } from './parsers/index.ts';
 import { AppError, ErrorCodes, describeError } from './shared/errors.ts';
 import type { Logger } from './shared/logger.ts';
@@ -33,6 +40,14 @@ export interface StartOptions {
   workerConcurrency?: number;
   /** Overrides for IMAP watcher timing (tests, benchmarks). */
   watcherTiming?: Partial<WatcherTiming>;
+  /** Starts the built-in SEPM simulator for `sepm.mode: simulator`; injected by src/cli/demo.ts, never imported. */
+  sepmSimulator?: () => Promise<SepmSimulator>;
+}
+
+/** A running SEPM simulator as the enrich role needs it: where it listens, its CA and login, and how to stop it. */
+export interface SepmSimulator extends EmbeddedSepm {
+  url: string;
+  stop(): Promise<void>;
 }
 
 export interface RunningService {
@@ -60,9 +75,11 @@ type Stopper = (deadlineMs: number) => Promise<void>;
 
 export async function startService(opts: StartOptions): Promise<RunningService> {
   const { config, logger } = opts;
-  checkConfigSemantics(config);
-  await assertRedisReachable(config.redis.url);
   const roles = new Set<Role>(opts.roles.includes('all') ? ['watcher', 'worker', 'enrich', 'web'] : opts.roles);
+  checkConfigSemantics(config);
+  // Before Redis: a SEPM misconfiguration is reported as such, not hidden behind a connection error.
+  checkSepmMode(config, { needsSepm: roles.has('enrich') || (roles.has('web') && config.http.enabled) });
+  await assertRedisReachable(config.redis.url);
   const redis = createRedis(config.redis.url);
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
   // Stopped in order: mail sources first (no new mail), then workers (drain), then stores and connections.
@@ -88,7 +105,7 @@ export async function startService(opts: StartOptions): Promise<RunningService> 
     if (soar) {
       service.soar = soar;
       resources.push(() => soar.close());
-      const sepm = roles.has('enrich') ? await startEnrichRole(config, logger, soar, workers, resources) : undefined;
+      const sepm = roles.has('enrich') ? await startEnrichRole(opts, soar, workers, resources) : undefined;
       if (roles.has('worker')) await startWorker(opts, soar, workers, resources);
       if (roles.has('web') && config.http.enabled) await startWebRole(config, logger, soar, sepm, service, sources);
     }
@@ -97,7 +114,7 @@ export async function startService(opts: StartOptions): Promise<RunningService> 
     await service.stop(5000);
     throw err;
   }
-  logger.info({ roles: [...roles], prefix: config.redis.prefix }, 'sepm-intake started');
+  logger.info({ roles: [...roles], prefix: config.redis.prefix, sepmMode: config.sepm.mode }, 'sepm-intake started');
   return service;
 }
 
@@ -171,26 +188,36 @@ async function startSources(
 }
 
 /**
- * The enrichment consumer (incident-ready, sep and tracking queues) runs beside the intake worker. With no SEPM
- * configured the SEPM simulator is started in-process on loopback (HTTPS, its own CA: verification stays on), so
- * the whole flow runs on a fresh machine; the log says so loudly.
+ * The enrichment consumer (incident-ready, sep and tracking queues) runs beside the intake worker. In simulator
+ * mode (the demo: `start --demo`, what `npm start` runs) the injected SEPM simulator is started in-process on
+ * loopback (HTTPS, its own CA: verification stays on), so the whole flow runs on a fresh machine; the log says so
+ * loudly. The simulator is never chosen because a key is missing: checkSepmMode has refused that already.
  */
 async function startEnrichRole(
-  config: Config,
-  logger: Logger,
+  opts: StartOptions,
   soar: SoarClient,
   workers: Stopper[],
   resources: Stopper[],
 ): Promise<SepmHandle> {
+  const { config, logger } = opts;
   let sepm: SepmHandle | undefined;
-  if (!config.sepm.host) {
-    const { startSepmSim } = await import('../sim/sepm/index.ts');
-    const sim = await startSepmSim({ tls: true });
+  if (config.sepm.mode === 'simulator') {
+    if (!opts.sepmSimulator) {
+      throw new AppError(
+        ErrorCodes.CONFIG_INVALID,
+        'sepm.mode is simulator but no simulator was provided to this process (run it with `sepm-intake start`)',
+      );
+    }
+    const sim = await opts.sepmSimulator();
     resources.push(() => sim.stop());
     const handle = createSepmFromConfig(sepmConfigFor(config.sepm, sim), logger);
     resources.push(() => handle.close());
     sepm = handle;
-    logger.warn({ url: sim.url }, 'no sepm.host configured: using the built-in SEPM simulator on loopback (demo data)');
+    logger.warn(
+      { url: sim.url, sepmMode: 'simulator' },
+      'DEMO MODE (sepm.mode: simulator): enrichment talks to the built-in SEPM simulator on loopback and writes ' +
+        'made-up endpoint data into incidents; never use this with real mail',
+    );
   }
   const enrich = await startEnrichment({
     config,
@@ -218,7 +245,9 @@ async function startWebRole(
   sources: Stopper[],
 ): Promise<void> {
   const { startHttpServer } = await import('./http/server.ts');
-  const probe = sepm ?? (config.sepm.host ? createSepmFromConfig(config.sepm, logger) : undefined);
+  const live = config.sepm.mode === 'live';
+  // checkSepmMode guarantees sepm.host in live mode when the web role runs.
+  const probe = sepm ?? (live && config.sepm.host ? createSepmFromConfig(config.sepm, logger) : undefined);
   const web = await startHttpServer({
     config,
     redisUrl: config.redis.url,
@@ -227,7 +256,7 @@ async function startWebRole(
     logger,
     ...(soar.kind === 'embedded' ? { store: soar as EmbeddedStore } : {}),
     mailSources: () => service.sources(),
-    readiness: async () => ({ sepm: await sepmReadiness(probe) }),
+    readiness: async () => ({ sepm: await sepmReadiness(probe, live) }),
   });
   service.webUrl = web.url;
   sources.push(async () => {
@@ -236,13 +265,17 @@ async function startWebRole(
   });
 }
 
-async function sepmReadiness(sepm: SepmHandle | undefined): Promise<{ ok: boolean; detail?: string }> {
-  if (!sepm) return { ok: true, detail: 'no sepm.host: the enrich role uses the built-in simulator' };
+/**
+ * GET /version on the SEPM this process uses. In simulator mode the check stays ready but says "simulator", so a
+ * demo is visible on every /readyz; when the simulator runs in another process there is nothing here to probe.
+ */
+async function sepmReadiness(sepm: SepmHandle | undefined, live: boolean): Promise<{ ok: boolean; detail?: string }> {
+  if (!sepm) return live ? { ok: false, detail: 'no SEPM client' } : { ok: true, detail: 'simulator' };
   try {
     await sepm.client.request('GET', '/version', { retry: false });
-    return { ok: true };
+    return live ? { ok: true } : { ok: true, detail: 'simulator' };
   } catch (err) {
-    return { ok: false, detail: describeError(err) };
+    return { ok: false, detail: live ? describeError(err) : `simulator: ${describeError(err)}` };
   }
 }
 

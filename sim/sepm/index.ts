@@ -1,6 +1,6 @@
 /**
  * SEPM REST simulator: a stateful node:http(s) server reproducing the paths, query conventions, paging envelope,
- * records and error bodies of SEPM 14.3 (see docs in ../shared/reference/sepm-rest-api.md), with fault injection.
+ * records and error bodies of SEPM 14.3 (see docs/reference/sepm-rest-api.md), with fault injection.
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';

@@ -128,7 +128,7 @@ export const Stock = {
     { id: 1005, name: 'Complete' },
     { id: 1006, name: 'Respond' },
   ],
-  /** §3.2 of the reference: stock artifact type ids. */
+  /** Stock artifact type ids of a fresh org (docs/reference/ibm-soar-rest-api.md §4 Artifacts: resolved by name). */
   artifactTypes: [
     [1, 'IP Address'],
     [2, 'DNS Name'],
@@ -175,10 +175,10 @@ export const Stock = {
   ] as [number, string][],
 } as const;
 
-/** The seven SEP data tables with their column API names and input types (sep-functions.md §7). */
+/** The seven SEP data tables with their column API names and input types (docs/reference/sep-functions.md §6 Data tables). */
 /**
  * The seven SEP data-table types as a SOAR org defines them: the column names and kinds are the product's own
- * (src/soar/embedded-columns.ts, from sep-functions.md §7), so the simulator and the embedded store cannot drift.
+ * (src/soar/embedded-columns.ts, from docs/reference/sep-functions.md §6), so the simulator and the embedded store cannot drift.
  */
 const TABLE_DISPLAY: Record<string, string> = {
   [SepTables.endpointDetails]: 'Symantec SEP - Endpoint details',

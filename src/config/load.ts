@@ -12,6 +12,7 @@ export const ENV_KEYS: Record<string, string[]> = {
   SEPM_INTAKE_REDIS_URL: ['redis', 'url'],
   SEPM_INTAKE_REDIS_PREFIX: ['redis', 'prefix'],
   SEPM_INTAKE_LOG_LEVEL: ['log', 'level'],
+  SEPM_INTAKE_SEPM_MODE: ['sepm', 'mode'],
   SEPM_INTAKE_SEPM_HOST: ['sepm', 'host'],
   SEPM_INTAKE_SEPM_PORT: ['sepm', 'port'],
   SEPM_INTAKE_SEPM_USERNAME: ['sepm', 'username'],

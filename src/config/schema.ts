@@ -3,8 +3,8 @@ import { z } from 'zod';
 
 /**
  * The whole configuration as one zod schema. Every key has a default that runs the service standalone
- * ("embedded defaults"); docs/configuration.md documents each key. Secret keys may instead be given as
- * `<key>File` (a path whose content is the secret) or through the environment (see env.ts).
+ * ("embedded defaults"; SEPM: `sepm.host`, or the demo by name); docs/configuration.md documents each key. Secret keys may instead be given as
+ * `<key>File` (a path whose content is the secret) or through the environment (see ENV_KEYS in load.ts).
  */
 
 const secret = z.string().min(1).optional();
@@ -23,7 +23,9 @@ const tlsSchema = {
 
 export const sepmSchema = z
   .object({
-    /** SEPM host name or IP. Absent → the embedded SEPM simulator is started on loopback. */
+    /** live = the SEPM at `host`; simulator = the built-in demo SEPM on loopback (see config/sepm-mode.ts). */
+    mode: z.enum(['live', 'simulator']).default('live'),
+    /** SEPM host name or IP; required in live mode by the roles that talk to SEPM. */
     host: z.string().min(1).optional(),
     port: z.number().int().min(1).max(65535).default(8446),
     /** http is only for the local simulator; production SEPM is always https. */

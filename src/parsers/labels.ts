@@ -1,6 +1,6 @@
 /**
  * Label alias table: every label spelling SEPM uses for an event field → one canonical field. Covers the e-mail
- * template (§2 of the reference), pre- and post-14.3 names, syslog vocabulary, and French labels (unverified for
+ * template (docs/reference/sepm-notifications.md §2 and §8 Labels), pre- and post-14.3 names, syslog vocabulary, and French labels (unverified for
  * mail, listed so a localised SEPM does not silently lose fields). Matching is case-insensitive on a normalised
  * label (single spaces, no trailing colon).
  */

@@ -1,6 +1,6 @@
 /**
  * Body text normalisation (pure): HTML entity decoding, tag stripping, line-ending / NBSP / TAB / trailing-space
- * normalisation. SEPM mixes all of these (see sepm-notifications.md §6).
+ * normalisation. SEPM mixes all of these (see docs/reference/sepm-notifications.md §6 Body format).
  */
 
 const NAMED_ENTITIES: Record<string, string> = {

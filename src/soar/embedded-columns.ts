@@ -2,7 +2,7 @@ import { AppError, ErrorCodes } from '../shared/errors.ts';
 import { SepTables, type CellValue } from './port.ts';
 
 /**
- * Column API names and input types of the seven SEP data tables (sep-functions.md §7, fn_sep 1.2.0). The embedded
+ * Column API names and input types of the seven SEP data tables (docs/reference/sep-functions.md §6 Data tables, fn_sep 1.2.0). The embedded
  * store checks cells against them as IBM SOAR does (unknown column or wrong type → 400), so code that writes rows
  * works the same on both adapters.
  */

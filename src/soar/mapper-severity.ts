@@ -3,7 +3,7 @@ import type { Severity } from './port.ts';
 
 /**
  * Incident severity from the notification type, the actions SEP took and the outbreak size (pure).
- * Classification follows sepm-notifications.md §7 "Suggested classification": a threat SEP removed is Low, one it
+ * Classification follows docs/reference/sepm-notifications.md §7 "Suggested classification": a threat SEP removed is Low, one it
  * left in place or failed on is High; anything we cannot place is Medium.
  */
 

@@ -14,7 +14,7 @@ export { sampleIncident } from './soar-contract-kit.ts';
  *   incident (the adapter must remember that last-seen time itself, e.g. in a custom field).
  * - Message-ID dedup is per (Message-ID, dedup key): one outbreak mail yields several incidents with one Message-ID.
  * - Unknown incident, unknown table, unknown row → AppError SOAR_NOT_FOUND; unknown column or a cell of the wrong
- *   type (sep-functions.md §7 column types) → SOAR_BAD_REQUEST, as SOAR answers 400.
+ *   type (docs/reference/sep-functions.md §6 column types) → SOAR_BAD_REQUEST, as SOAR answers 400.
  * Every test uses fresh random dedup keys and Message-IDs, so `make` may hand out a shared backend.
  */
 export type ContractFactory = () => Promise<{ client: SoarClient; cleanup: () => Promise<void> }>;

@@ -147,7 +147,7 @@ describe('spool directory, replay and npm start', () => {
     }
   });
 
-  it('npm start with no config runs on embedded defaults, says where to drop mail, and exits 0 on SIGTERM', async () => {
+  it('npm start (--demo) with no config runs the demo, says where to drop mail, and exits 0 on SIGTERM', async () => {
     const prefix = randomPrefix('start');
     prefixes.push(prefix);
     const home = join(tmp, 'defaults');
@@ -159,10 +159,8 @@ describe('spool directory, replay and npm start', () => {
       SEPM_INTAKE_SOAR_DB: join(home, 'incidents.db'),
       SEPM_INTAKE_LOG_LEVEL: 'warn',
     };
-    const child = spawn(process.execPath, [join(ROOT, 'bin/sepm-intake.js'), 'start', '--role', 'watcher,worker'], {
-      cwd: home,
-      env,
-    });
+    const args = [join(ROOT, 'bin/sepm-intake.js'), 'start', '--demo', '--role', 'watcher,worker'];
+    const child = spawn(process.execPath, args, { cwd: home, env });
     let stdout = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
@@ -170,6 +168,7 @@ describe('spool directory, replay and npm start', () => {
       await waitUntil(() => stdout.includes('Drop SEPM alert mails'), 30_000, 'start banner');
       expect(stdout).toContain(join(home, 'inbox'));
       expect(stdout).toContain('sepm-intake incidents list');
+      expect(stdout).toContain('DEMO: sepm.mode is simulator');
       drop(join(home, 'inbox'), 'canonical-single-risk');
       await waitUntil(
         () => existsSync(join(home, 'inbox', 'processed', 'canonical-single-risk.eml')),
@@ -194,7 +193,7 @@ describe('spool directory, replay and npm start', () => {
       SEPM_INTAKE_REDIS_URL: 'redis://127.0.0.1:1',
       SEPM_INTAKE_SPOOL_DIR: join(tmp, 'never'),
     };
-    const child = spawn(process.execPath, [join(ROOT, 'bin/sepm-intake.js'), 'start'], { cwd: tmp, env });
+    const child = spawn(process.execPath, [join(ROOT, 'bin/sepm-intake.js'), 'start', '--demo'], { cwd: tmp, env });
     let stderr = '';
     child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
     const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));

@@ -49,6 +49,20 @@ describe('sepm-intake check-config', () => {
     expect(r.err).toContain('policy.protected.ips');
   });
 
+  it('refuses soar.kind ibm without sepm.host (live is the default mode), naming sepm.host', async () => {
+    const file = configFile('soar:\n  kind: ibm\n  ibm:\n    url: https://soar.example\n    org: SOC\n');
+    const r = await runCli(['check-config', file]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('CONFIG_INVALID');
+    expect(r.err).toContain('sepm.host: required when sepm.mode is live');
+  });
+
+  it('says when the file runs the demo', async () => {
+    const r = await runCli(['check-config', configFile('sepm:\n  mode: simulator\n')]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('sepm: built-in simulator (demo)');
+  });
+
   it('names an unknown key', async () => {
     const r = await runCli(['check-config', configFile('sepm:\n  hots: x\n')]);
     expect(r.code).toBe(1);

@@ -4,22 +4,28 @@ import { ROLES, startService, type Role } from '../../main.ts';
 import { AppError, ErrorCodes } from '../../shared/errors.ts';
 import { createLogger } from '../../shared/logger.ts';
 import { parseCommandArgs } from '../args.ts';
+import { startSepmSimulator, withDemoSepm } from '../demo.ts';
 
 /**
- * `sepm-intake start [--config FILE] [--role watcher|worker|enrich|web|all]…`: runs the service until SIGTERM/SIGINT.
- * Without a config file it runs on embedded defaults (spool ./var/inbox, embedded store, local Redis).
+ * `sepm-intake start [--demo] [--config FILE] [--role watcher|worker|enrich|web|all]…`: runs the service until
+ * SIGTERM/SIGINT. Without a config file it runs on embedded defaults (spool ./var/inbox, embedded store, local
+ * Redis); the SEPM is live (`sepm.host` required by the enrich and web roles) unless `--demo` (what `npm start`
+ * passes) or `sepm.mode: simulator` asks for the built-in simulator by name.
  */
 export async function run(args: string[]): Promise<number> {
   const { values } = parseCommandArgs(args, {
     config: { type: 'string', short: 'c' },
     role: { type: 'string', short: 'r', multiple: true },
     'shutdown-deadline': { type: 'string' },
+    demo: { type: 'boolean' },
   });
   const roles = parseRoles(values.role ?? ['all']);
-  const config = loadConfig({ file: values.config });
+  const loaded = loadConfig({ file: values.config });
+  const config = values.demo ? withDemoSepm(loaded) : loaded;
   const deadlineMs = Number(values['shutdown-deadline'] ?? 30) * 1000;
   const logger = createLogger({ level: config.log.level });
-  const service = await startService({ config, roles, logger });
+  const service = await startService({ config, roles, logger, sepmSimulator: startSepmSimulator });
+  if (config.sepm.mode === 'simulator') process.stdout.write(DEMO_BANNER);
   process.stdout.write(
     banner(
       roles,
@@ -61,6 +67,10 @@ export function parseRoles(values: string[]): Role[] {
   }
   return roles.length > 0 ? (roles as Role[]) : ['all'];
 }
+
+const DEMO_BANNER =
+  'DEMO: sepm.mode is simulator - SEPM is the built-in simulator on loopback and endpoint data in incidents is\n' +
+  '  made up. For a real SEPM set sepm.host (sepm.mode: live) and run without --demo.\n';
 
 function webBanner(url: string, config: Config): string {
   const lines = [`Queue dashboard: ${url}/admin/queues   review UI: ${url}/incidents   health: ${url}/healthz`];

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ArtifactTypes } from '../../parsers/types.ts';
 
 /**
- * Payload schemas of the playbook jobs (the fn_sep workflows, sep-functions.md §8). Every payload names the
+ * Payload schemas of the playbook jobs (the fn_sep workflows, docs/reference/sep-functions.md §7 Playbook derivations). Every payload names the
  * incident it writes back to. Payloads can come from the queue dashboard, so they are strict (unknown keys are
  * reported) and every string is trimmed and bounded.
  */

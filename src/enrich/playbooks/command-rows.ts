@@ -2,7 +2,7 @@ import { COMMAND_STATES } from '../sepm/command-status.ts';
 import type { CellValue } from '../../soar/port.ts';
 
 /**
- * Pure derivations from a processed command status (sep-functions.md §5 and §8) to the cells of the
+ * Pure derivations from a processed command status (docs/reference/sep-functions.md §5 and §7) to the cells of the
  * `sep_eoc_scan_results` and `sep_endpoint_details` tables. Only the fields read here are typed; the status
  * object itself comes from the SEP function `get-command-status`.
  */
@@ -49,7 +49,7 @@ export interface CommandStatusLike {
   scan_eoc_hits_over_limit?: boolean;
 }
 
-/** Command states (sepm-rest-api.md §7): one table, owned by the command-status post-processing. */
+/** Command states (docs/reference/sepm-rest-api.md §6 Command states): one table, owned by the command-status post-processing. */
 export { COMMAND_STATES };
 const UPLOAD_STATES: Record<number, string> = { ...COMMAND_STATES, 0: 'Initial / Not received', 6: 'Failed' };
 
@@ -142,7 +142,7 @@ export function queryRowResult(state: string, matchCount: number, overLimit: boo
   return SCAN_RESULT.query;
 }
 
-/** remediation_status cell (§8). */
+/** remediation_status cell (docs/reference/sep-functions.md §7 "Remediation status"). */
 export function remediationStatus(status: CommandStatusLike, now: Date): string {
   const ok = status.total_remediation_count ?? 0;
   const failed = status.total_fail_remediation_count ?? 0;
@@ -154,7 +154,7 @@ export function remediationStatus(status: CommandStatusLike, now: Date): string 
   return state;
 }
 
-/** file_upload_status and file_id cells (§8 "Upload status"). */
+/** file_upload_status and file_id cells (docs/reference/sep-functions.md §7 "Upload status"). */
 export function uploadCells(status: CommandStatusLike): { file_upload_status: string; file_id: string } {
   const state = status.overall_command_state ?? overallState(status.content ?? []);
   const first = status.content?.[0];

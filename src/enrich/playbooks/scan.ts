@@ -12,7 +12,7 @@ import { targetOf } from './targets.ts';
 import { normaliseId, unresolved } from './group-members.ts';
 import { findComputers, findOneComputer } from './lookups.ts';
 
-/** EOC scan, remediation and scan-row playbooks (sep-functions.md §3.1, §6.1, §8). */
+/** EOC scan, remediation and scan-row playbooks (docs/reference/sep-functions.md §3 Function rules and §7 Playbook derivations). */
 
 const T = SepTables.eocScanResults;
 

@@ -3,7 +3,7 @@ import { ENGINE_FIELDS } from '../sepm/types.ts';
 import { executionDate } from './command-rows.ts';
 
 /**
- * Pure mappings from SEPM records to the cells of the fn_sep data tables (sep-functions.md §7, exact column API
+ * Pure mappings from SEPM records to the cells of the fn_sep data tables (docs/reference/sep-functions.md §6 Data tables, exact column API
  * names). Records are read defensively: 14.2 and 14.3 differ in keys and types.
  */
 

@@ -11,7 +11,7 @@ import { TokenManager, type LoginResult } from './token-manager.ts';
 import type { SepmPage } from './types.ts';
 
 /**
- * The one adapter for the SEPM REST API (sepm-rest-api.md): TLS with verification on (CA bundle, optional client
+ * The one adapter for the SEPM REST API (docs/reference/sepm-rest-api.md): TLS with verification on (CA bundle, optional client
  * certificate), optional proxy, per-request timeouts, bounded concurrency, bearer-token management with one
  * re-login on 401, retries for idempotent GETs only, paging, and SEPM error bodies mapped to AppErrors.
  */
@@ -23,7 +23,7 @@ export interface SepmRequestOptions {
   query?: Record<string, QueryValue> | undefined;
   /** JSON body (serialised with JSON.stringify). */
   json?: unknown;
-  /** XML body, sent as UTF-8 under application/json as working clients do (sepm-rest-api.md §4). */
+  /** XML body, sent as UTF-8 under application/json as working clients do (docs/reference/sepm-rest-api.md §1 Transport). */
   xmlBody?: string | undefined;
   /** Return the body as a Buffer instead of parsing JSON. */
   raw?: boolean | undefined;

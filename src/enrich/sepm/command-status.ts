@@ -11,7 +11,7 @@ import type {
 } from './types.ts';
 
 /**
- * Pure post-processing of GET /command-queue/{id} over ALL pages (sep-functions.md §5): per-entry state names,
+ * Pure post-processing of GET /command-queue/{id} over ALL pages (docs/reference/sep-functions.md §5 Command status processing): per-entry state names,
  * scan results from resultInXML, counters, the overall state aggregated over every endpoint, the timeout rule,
  * matching ids, truncation at the results limit and the CSV attachments.
  */

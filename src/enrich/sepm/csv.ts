@@ -2,7 +2,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { CsvAttachment, ProcessedCommandEntry } from './types.ts';
 
 /**
- * Pure builders of the two CSV attachments of Get Command Status (sep-functions.md §5.3). Fields are quoted by
+ * Pure builders of the two CSV attachments of Get Command Status (docs/reference/sep-functions.md §5 Command status processing, "CSV attachments"). Fields are quoted by
  * csv-stringify (paths contain commas and quotes). The caller attaches `{ name, content }` to the incident.
  */
 

@@ -8,7 +8,7 @@ import {
 } from './types.ts';
 
 /**
- * Pure post-processing of Get Computers (sep-functions.md §3.4 and §4): readable UTC times, ages, the endpoint
+ * Pure post-processing of Get Computers (docs/reference/sep-functions.md §3 Function rules and §4 Endpoint status summary): readable UTC times, ages, the endpoint
  * status summary and the non-compliant details. Works on any number of computers (all pages, not the first).
  */
 

@@ -1,6 +1,7 @@
 /**
- * The EOC (Evidence of Compromise) request document for POST /command-queue/eoc (sepm-rest-api.md §8.1), laid out
- * as fn_sep 1.2.0 sends it. Every value is XML-escaped: paths and descriptions come from mail and analysts.
+ * The EOC (Evidence of Compromise) request document for POST /command-queue/eoc, laid out as fn_sep 1.2.0 sends
+ * it (docs/reference/sepm-rest-api.md §7 EOC scan document). Every value is XML-escaped: paths and descriptions
+ * come from mail and analysts.
  */
 
 export interface EocRequest {

@@ -2,7 +2,7 @@ import { unzipSync } from 'fflate';
 import { AppError, ErrorCodes } from '../../shared/errors.ts';
 
 /**
- * Decodes SEPM's file download (sepm-rest-api.md §10): a zip with exactly a member named after the file's hash
+ * Decodes SEPM's file download (docs/reference/sepm-rest-api.md §9 File download): a zip with exactly a member named after the file's hash
  * (32/40/64 hex) and `metadata.xml` whose `<File Key="N"/>` gives the one-byte XOR key. Pure; the decoded
  * (possibly malicious) bytes stay in memory and are returned as base64, never written to disk.
  */

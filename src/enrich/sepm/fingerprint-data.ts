@@ -3,7 +3,7 @@ import { hashTypeOf } from './schemas.ts';
 import type { FingerprintList, FingerprintV2Entry } from './types.ts';
 
 /**
- * Pure: the `data` set to write for Update Fingerprint List, in the list's own format (sepm-rest-api.md §11).
+ * Pure: the `data` set to write for Update Fingerprint List, in the list's own format (docs/reference/sepm-rest-api.md §10 Fingerprint lists).
  * v1 = flat upper-case hash strings of one type; v2 = `{MD5?, SHA256?}` objects, where existing pairs are kept
  * whole. Hashes compare case-insensitively.
  */

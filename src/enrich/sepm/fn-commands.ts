@@ -21,7 +21,7 @@ import type {
   SepResult,
 } from './types.ts';
 
-/** Command-queue functions and critical events (sep-functions.md §3.1–3.3, 3.6, 3.13, 3.15). */
+/** Command-queue functions and critical events (docs/reference/sep-functions.md §3 Function rules). */
 
 const seg = encodeURIComponent;
 

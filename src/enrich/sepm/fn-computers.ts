@@ -15,7 +15,7 @@ import type {
   SepResult,
 } from './types.ts';
 
-/** Get Domains, Get Groups, Get Computers, Move Endpoint (sep-functions.md §3.4, 3.5, 3.10, 3.14). */
+/** Get Domains, Get Groups, Get Computers, Move Endpoint (docs/reference/sep-functions.md §3 Function rules). */
 
 export async function getDomains(client: SepmClient): Promise<SepResult<SepmDomain[]>> {
   const domains = await client.request<unknown>('GET', '/domains');

@@ -23,7 +23,7 @@ import type {
 import { nextFingerprintData } from './fingerprint-data.ts';
 
 /**
- * Fingerprint (hash blacklist) lists and lock-down assignment (sep-functions.md §3.7–3.9, 3.11, 3.12).
+ * Fingerprint (hash blacklist) lists and lock-down assignment (docs/reference/sep-functions.md §3 Function rules).
  * SEPM's expected answers — 410 missing list, 409 duplicate name, 400/409/410/422/423 refused assignment — are
  * outcomes (success: true with a reason), never failures. A v1 call on a v2 list is repeated on /v2.
  */

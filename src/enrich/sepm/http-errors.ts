@@ -2,7 +2,7 @@ import { AppError, ErrorCodes, type ErrorCode } from '../../shared/errors.ts';
 import type { SepmErrorBody } from './types.ts';
 
 /**
- * Turns SEPM answers and transport failures into AppErrors with stable codes (sepm-rest-api.md §9).
+ * Turns SEPM answers and transport failures into AppErrors with stable codes (docs/reference/sepm-rest-api.md §8 Errors).
  * `details.sepmError` keeps SEPM's own body (errorCode is a string: the HTTP status or an app code like "4104").
  */
 

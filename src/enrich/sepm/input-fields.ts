@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * Field building blocks of the SEP function input schemas (sep-functions.md §1): strings trimmed, "none" (any
+ * Field building blocks of the SEP function input schemas (docs/reference/sep-functions.md §1 Conventions): strings trimmed, "none" (any
  * case) = no value, ID lists from an array or a comma/whitespace string with empty items dropped and duplicates
  * removed, hashes validated by length and hex.
  */

@@ -2,9 +2,10 @@ import { XMLParser } from 'fast-xml-parser';
 import type { MatchAttributes, ScanResult } from './types.ts';
 
 /**
- * Parses one command-status `resultInXML` (the EOC document echoed with `Matched` elements, sepm-rest-api.md
- * §8.3) into a scan_result (sep-functions.md §5.2). Entity expansion is off (no DTD/entity tricks from a
- * tampered answer); only the five predefined XML entities are decoded, by hand.
+ * Parses one command-status `resultInXML` (the EOC document echoed with `Matched` elements,
+ * docs/reference/sepm-rest-api.md §7 EOC scan document) into a scan_result (docs/reference/sep-functions.md §5
+ * Command status processing). Entity expansion is off (no DTD/entity tricks from a tampered answer); only the
+ * five predefined XML entities are decoded, by hand.
  */
 
 const parser = new XMLParser({

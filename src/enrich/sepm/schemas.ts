@@ -19,7 +19,7 @@ import {
 export { HASH_LENGTHS, hashTypeOf, normaliseIdList, type HashType } from './input-fields.ts';
 
 /**
- * Input schemas of the SEP function set (sep-functions.md §3), camelCase. Every schema normalises as §1 asks:
+ * Input schemas of the SEP function set (docs/reference/sep-functions.md §3 Function rules), camelCase. Every schema normalises as §1 Conventions asks:
  * strings trimmed, the literal "none" (any case) = no value, ID lists accept an array or a comma/whitespace
  * separated string with empty items dropped and duplicates removed. Parsing yields the normalised input the
  * functions work with; `z.toJSONSchema(schema, { io: 'input' })` describes what callers may send.

@@ -6,7 +6,7 @@ import { AppError, ErrorCodes } from '../../shared/errors.ts';
  * back-off period so a wrong password never turns into a login loop that locks the integration account.
  */
 
-/** SEPM's tokenExpiration is in seconds; absent → assume 12 h (the only public figure, sepm-rest-api.md §3.2). */
+/** SEPM's tokenExpiration is in seconds; absent → assume 12 h (the only public figure, docs/reference/sepm-rest-api.md §2 Login and token). */
 export const DEFAULT_TOKEN_LIFETIME_SEC = 43_200;
 
 export interface LoginResult {

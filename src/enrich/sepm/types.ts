@@ -1,6 +1,7 @@
 /**
- * SEPM wire shapes (sepm-rest-api.md) and the outputs of the SEP functions (sep-functions.md). Records keep
- * unknown keys: SEPM 14.2 and 14.3 differ, so only the fields we read are typed.
+ * SEPM wire shapes (docs/reference/sepm-rest-api.md §5 Records we read) and the outputs of the SEP functions
+ * (docs/reference/sep-functions.md §2 Function catalogue). Records keep unknown keys: SEPM 14.2 and 14.3 differ,
+ * so only the fields we read are typed.
  */
 
 /** Spring Data page envelope; `number` is 0-based while the request's pageIndex is 1-based. */
@@ -218,7 +219,7 @@ export interface CommandStatusEntry {
 }
 
 export interface ProcessedCommandEntry extends CommandStatusEntry {
-  /** State name of this entry (sep-functions.md §7 names). */
+  /** State name of this entry (docs/reference/sepm-rest-api.md §6 Command states). */
   state: string;
   scan_result?: ScanResult;
 }

@@ -25,7 +25,7 @@ const fixture = (name: string) =>
   JSON.parse(readFileSync(`fixtures/sepm-api/${name}`, 'utf8')) as Record<string, unknown>;
 const now = new Date('2026-01-02T03:04:05Z');
 
-describe('command status → scan rows (§8)', () => {
+describe('command status → scan rows (docs/reference/sep-functions.md §7)', () => {
   const processed = fixture('integration_output_command_status_processed_scan.mock.json') as CommandStatusLike;
   const ctx = {
     artifactType: 'File Path',
@@ -97,7 +97,7 @@ describe('command status → scan rows (§8)', () => {
   });
 });
 
-describe('remediation / upload / quarantine cells (§8)', () => {
+describe('remediation / upload / quarantine cells (docs/reference/sep-functions.md §7)', () => {
   it('remediation status', () => {
     const base = { overall_command_state: 'Completed' };
     expect(remediationStatus({ ...base, total_remediation_count: 2, total_fail_remediation_count: 0 }, now)).toBe(
@@ -134,11 +134,11 @@ describe('remediation / upload / quarantine cells (§8)', () => {
   });
 });
 
-describe('SEPM records → table rows (§7)', () => {
+describe('SEPM records → table rows (docs/reference/sep-functions.md §6)', () => {
   const page = fixture('computers_page_14.3ru6_sanitized.json') as { content: Record<string, unknown>[] };
   const computer = page.content[0]!;
 
-  it('endpoint details row has exactly the §7 columns', () => {
+  it('endpoint details row has exactly the §6 columns', () => {
     const row = endpointDetailsRow(computer, 'Endpoint details for System Name', now);
     expect(Object.keys(row).sort()).toEqual(
       [

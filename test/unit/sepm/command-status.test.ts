@@ -23,7 +23,7 @@ function xmlWith(matches: string[], hash = '<Hash name="SHA256" value="AB"/>', n
   return `<EOC><Activity><OS><Files><File name="${name}" action="create">${hash}${matches.join('')}</File></Files></OS></Activity></EOC>`;
 }
 
-describe('resultInXML parsing (sep-functions.md §5.2)', () => {
+describe('resultInXML parsing (docs/reference/sep-functions.md §5)', () => {
   it('scan mode on the remediation sample: 10 matches after dedup, 9 failed remediations', () => {
     const r = parseScanResult(remediatePage().content[0]!.resultInXML, false);
     expect(r).toMatchObject({ MATCH: true, match_count: 10, remediation_count: 0, fail_remediation_count: 9 });

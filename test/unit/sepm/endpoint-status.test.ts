@@ -10,7 +10,7 @@ import { fixture } from './fake-sepm.ts';
 
 const NOW = Date.parse('2026-01-01T00:00:00Z');
 
-describe('endpoint status summary (sep-functions.md §4)', () => {
+describe('endpoint status summary (docs/reference/sep-functions.md §4)', () => {
   it('matches the oracle for computers_non_compliant.mock.json', () => {
     const page = fixture<SepmPage<SepmComputer>>('computers_non_compliant.mock.json');
     const expected = fixture('expected_endpoints_status_for_non_compliant_mock.json');

@@ -5,7 +5,7 @@ import { fixtureText } from './fake-sepm.ts';
 
 const squash = (s: string) => s.replace(/>\s+</g, '><').trim();
 
-describe('EOC request XML (sepm-rest-api.md §8.1)', () => {
+describe('EOC request XML (docs/reference/sepm-rest-api.md §7)', () => {
   it('is laid out exactly like the fn_sep 1.2.0 example for a remediation of one SHA-256 + path', () => {
     const xml = buildEocXml({
       scanType: 'QUICK_SCAN',

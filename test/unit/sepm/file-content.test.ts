@@ -17,7 +17,7 @@ function sepmZip(payload: Buffer, key: number, extra: Record<string, Uint8Array>
   });
 }
 
-describe('SEPM file download decoding (sepm-rest-api.md §10)', () => {
+describe('SEPM file download decoding (docs/reference/sepm-rest-api.md §9)', () => {
   it('unzips the hash-named member and XORs every byte with metadata Key → the EICAR oracle', () => {
     const out = decodeSepmFileZip(sepmZip(EICAR, 0xa7), 1 << 20);
     expect(out.bytes.toString('base64')).toBe(EICAR_B64);

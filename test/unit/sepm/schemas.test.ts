@@ -23,7 +23,7 @@ function problemsOf(fn: () => unknown): { path: string; message: string }[] {
   throw new Error('expected invalid input');
 }
 
-describe('input normalisation (sep-functions.md §1)', () => {
+describe('input normalisation (docs/reference/sep-functions.md §1)', () => {
   it('splits ID lists on commas and whitespace, drops empty and "none" items, dedupes, trims', () => {
     expect(normaliseIdList('A, B,,\n C  A, None')).toEqual(['A', 'B', 'C']);
     expect(normaliseIdList([' A ', 'B,C', '', 'none'])).toEqual(['A', 'B', 'C']);
