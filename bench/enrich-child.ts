@@ -6,7 +6,7 @@
 import { configSchema } from '../src/config/schema.ts';
 import { startEnrichment } from '../src/enrich/start.ts';
 import { silentLogger } from '../src/shared/logger.ts';
-import { openEmbeddedStore } from '../src/soar/embedded-store.ts';
+import { openEmbeddedStore } from '../src/soar/embedded/store.ts';
 import { startSepmSim } from '../sim/sepm/index.ts';
 
 const say = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`);

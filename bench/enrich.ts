@@ -11,14 +11,14 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Queue } from 'bullmq';
 import { configSchema, type Config } from '../src/config/schema.ts';
-import { enqueueJob } from '../src/enrich/jobs/registry.ts';
+import { enqueueJob } from '../src/jobs/catalog.ts';
 import { buildContext } from '../src/enrich/jobs/worker.ts';
 import { eocScanArtifact } from '../src/enrich/playbooks/scan.ts';
 import { trackCommand } from '../src/enrich/tracking/track.ts';
 import { createSepmFromConfig } from '../src/enrich/start.ts';
 import { silentLogger } from '../src/shared/logger.ts';
 import { createRedis } from '../src/shared/redis.ts';
-import { openEmbeddedStore } from '../src/soar/embedded-store.ts';
+import { openEmbeddedStore } from '../src/soar/embedded/store.ts';
 import { SepTables } from '../src/soar/port.ts';
 
 const REDIS = process.env.SEPM_INTAKE_REDIS_URL ?? 'redis://127.0.0.1:6379';

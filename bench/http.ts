@@ -10,12 +10,12 @@ import { performance } from 'node:perf_hooks';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { configSchema } from '../src/config/schema.ts';
-import { enqueueJob } from '../src/enrich/jobs/registry.ts';
-import { hashPassword, verifyPassword } from '../src/http/password.ts';
+import { enqueueJob } from '../src/jobs/catalog.ts';
+import { hashPassword, verifyPassword } from '../src/http/auth/password.ts';
 import { buildHttpServer } from '../src/http/server.ts';
 import { silentLogger } from '../src/shared/logger.ts';
-import { QueueNames } from '../src/shared/queues.ts';
-import { openEmbeddedStore } from '../src/soar/embedded-store.ts';
+import { QueueNames } from '../src/jobs/queues.ts';
+import { openEmbeddedStore } from '../src/soar/embedded/store.ts';
 
 const REDIS = process.env.SEPM_INTAKE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const N = 1000;

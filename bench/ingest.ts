@@ -14,10 +14,10 @@ import { parseArgs } from 'node:util';
 import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { configSchema, type Config } from '../src/config/schema.ts';
-import { buildIntakeJob, createIntakeProducer } from '../src/ingest/intake-queue.ts';
+import { buildIntakeJob, createIntakeProducer } from '../src/jobs/intake-queue.ts';
 import { startService } from '../src/main.ts';
 import { silentLogger } from '../src/shared/logger.ts';
-import { QueueNames } from '../src/shared/queues.ts';
+import { QueueNames } from '../src/jobs/queues.ts';
 import type { Incident } from '../src/soar/port.ts';
 import {
   appendMails,

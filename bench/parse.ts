@@ -9,11 +9,11 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { simpleParser } from 'mailparser';
-import { analyzeMail, type AnalyzeOptions } from '../src/parsers/index.ts';
-import { extractNotification } from '../src/parsers/extract.ts';
-import { decodeMail, PARSER_OPTIONS } from '../src/parsers/mime.ts';
+import { analyzeMail, type AnalyzeOptions } from '../src/intake/analyze.ts';
+import { extractNotification } from '../src/mail/extract.ts';
+import { decodeMail, PARSER_OPTIONS } from '../src/mail/mime.ts';
 import { compileWhitelist } from '../src/whitelist/index.ts';
-import { fixtureOptions } from '../test/unit/parsers/fixture-config.ts';
+import { fixtureOptions } from '../test/helpers/fixture-config.ts';
 
 const dir = fileURLToPath(new URL('../fixtures/emails/', import.meta.url));
 const corpus = readdirSync(dir)

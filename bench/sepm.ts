@@ -9,10 +9,10 @@ import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { sepmSchema, type SepmConfig } from '../src/config/schema.ts';
-import { createSepmClient, type SepmClient } from '../src/enrich/sepm/client.ts';
-import { StatusAccumulator } from '../src/enrich/sepm/endpoint-status.ts';
-import { createSepFunctions, type SepFunctions } from '../src/enrich/sepm/functions.ts';
-import type { SepmComputer } from '../src/enrich/sepm/types.ts';
+import { createSepmClient, type SepmClient } from '../src/sepm/client/client.ts';
+import { StatusAccumulator } from '../src/sepm/results/endpoint-status.ts';
+import { createSepFunctions, type SepFunctions } from '../src/sepm/functions/functions.ts';
+import type { SepmComputer } from '../src/sepm/functions/types.ts';
 import { startSepmSim, type SepmSim } from '../sim/sepm/index.ts';
 
 setFlagsFromString('--expose_gc');

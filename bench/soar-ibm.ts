@@ -7,8 +7,8 @@
  */
 import { pino } from 'pino';
 import { startSoarSim } from '../sim/soar/index.ts';
-import { ArtifactTypes } from '../src/parsers/types.ts';
-import { createIbmSoarClient } from '../src/soar/ibm-soar.ts';
+import { ArtifactTypes } from '../src/mail/types.ts';
+import { createIbmSoarClient } from '../src/soar/ibm/soar.ts';
 import type { NewIncident, SoarClient } from '../src/soar/port.ts';
 
 const N = Number(process.argv[2] ?? 100);

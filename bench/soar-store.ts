@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { ArtifactTypes } from '../src/parsers/types.ts';
-import { openEmbeddedStore } from '../src/soar/embedded-store.ts';
+import { ArtifactTypes } from '../src/mail/types.ts';
+import { openEmbeddedStore } from '../src/soar/embedded/store.ts';
 import type { NewIncident } from '../src/soar/port.ts';
 
 const N = Number(process.argv[2] ?? 5000);

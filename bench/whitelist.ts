@@ -9,8 +9,8 @@
 import { performance } from 'node:perf_hooks';
 import ipaddr from 'ipaddr.js';
 import { senderAuthSchema, whitelistSchema } from '../src/config/schema.ts';
-import { checkSender, type HeaderLine } from '../src/parsers/sender-auth.ts';
-import type { Artifact, ArtifactType } from '../src/parsers/types.ts';
+import { checkSender, type HeaderLine } from '../src/mail/sender-auth.ts';
+import type { Artifact, ArtifactType } from '../src/mail/types.ts';
 import { applyWhitelist, compileWhitelist, type CompiledWhitelist } from '../src/whitelist/index.ts';
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);

@@ -2,10 +2,10 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { Config } from './config/schema.ts';
-import { ImapWatcher, type WatcherTiming } from './ingest/imap-watcher.ts';
-import { createIntakeProducer, type IntakeProducer } from './ingest/intake-queue.ts';
-import { createIntakeWorker } from './ingest/intake-worker.ts';
-import { SpoolSource } from './ingest/spool-source.ts';
+import { ImapWatcher, type WatcherTiming } from './ingest/imap/watcher.ts';
+import { createIntakeProducer, type IntakeProducer } from './jobs/intake-queue.ts';
+import { createIntakeWorker } from './intake/worker.ts';
+import { SpoolSource } from './ingest/spool/spool-source.ts';
 import { checkConfigSemantics } from './config/semantics.ts';
 import { checkSepmMode } from './config/sepm-mode.ts';
 import {
@@ -15,12 +15,12 @@ import {
   type EmbeddedSepm,
   type SepmHandle,
 } from './enrich/start.ts';
-import { analyzeMail, analyzeOptionsFromConfig } from './parsers/index.ts';
+import { analyzeMail, analyzeOptionsFromConfig } from './intake/analyze.ts';
 import { AppError, ErrorCodes, describeError } from './shared/errors.ts';
 import type { Logger } from './shared/logger.ts';
 import { assertRedisReachable, createRedis } from './shared/redis.ts';
-import { openEmbeddedStore, type EmbeddedStore } from './soar/embedded-store.ts';
-import { mapToIncidents } from './soar/mapper.ts';
+import { openEmbeddedStore, type EmbeddedStore } from './soar/embedded/store.ts';
+import { mapToIncidents } from './intake/mapper.ts';
 import type { SoarClient } from './soar/port.ts';
 
 /**
@@ -287,7 +287,7 @@ export function senderChecksConfigured(config: Config): boolean {
 
 async function openSoar(config: Config, logger: Logger): Promise<SoarClient> {
   if (config.soar.kind === 'ibm') {
-    const { createIbmSoarClient } = await import('./soar/ibm-soar.ts');
+    const { createIbmSoarClient } = await import('./soar/ibm/soar.ts');
     if (!config.soar.ibm)
       throw new AppError(ErrorCodes.CONFIG_INVALID, 'soar.kind is ibm but soar.ibm is not configured');
     return createIbmSoarClient(config.soar.ibm, logger);

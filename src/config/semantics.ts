@@ -1,5 +1,5 @@
-import { compileProtection } from '../enrich/policy/index.ts';
-import { validateSenderAuth } from '../parsers/sender-auth.ts';
+import { compileProtection } from '../enrich/containment/index.ts';
+import { validateSenderAuth } from '../mail/sender-auth.ts';
 import { compileWhitelist } from '../whitelist/index.ts';
 import type { Config } from './schema.ts';
 

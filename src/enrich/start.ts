@@ -2,11 +2,11 @@ import { Queue, type Worker } from 'bullmq';
 import type { Redis, RedisOptions } from 'ioredis';
 import type { Config, SepmConfig } from '../config/schema.ts';
 import type { Logger } from '../shared/logger.ts';
-import { QueueNames } from '../shared/queues.ts';
+import { QueueNames } from '../jobs/queues.ts';
 import { createRedis } from '../shared/redis.ts';
 import type { SoarClient } from '../soar/port.ts';
-import { createSepmClient, type SepmClient } from './sepm/client.ts';
-import { createSepFunctions, type SepFunctions } from './sepm/functions.ts';
+import { createSepmClient, type SepmClient } from '../sepm/client/client.ts';
+import { createSepFunctions, type SepFunctions } from '../sepm/functions/functions.ts';
 import { incidentReadyProcessor, sepProcessor, startWorker, type WorkerDeps } from './jobs/worker.ts';
 
 /**

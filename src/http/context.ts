@@ -3,10 +3,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../shared/logger.ts';
-import type { QueueName } from '../shared/queues.ts';
-import type { EmbeddedStore } from '../soar/embedded-store.ts';
+import type { QueueName } from '../jobs/queues.ts';
+import type { EmbeddedStore } from '../soar/embedded/store.ts';
 import type { SoarClient } from '../soar/port.ts';
-import type { Credentials, FailedLoginLimiter, Principal, Role, Session, SessionStore } from './auth.ts';
+import type { Credentials, FailedLoginLimiter, Principal, Role, Session, SessionStore } from './auth/auth.ts';
 
 export type ReadinessCheck = () => Promise<Record<string, { ok: boolean; detail?: string }>>;
 

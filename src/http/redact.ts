@@ -1,6 +1,6 @@
 import { homedir, tmpdir } from 'node:os';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
-import { SEAL_FIELD } from '../enrich/jobs/seal.ts';
+import { SEAL_FIELD } from '../jobs/seal.ts';
 
 /**
  * What read-only views of jobs leave out: the automation seal (a copied seal is half of a replay), stack

@@ -5,17 +5,17 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { HttpConfig } from '../config/schema.ts';
 import { isAppError } from '../shared/errors.ts';
 import { registerJobCounts, registerLastMailProvider } from '../shared/metrics.ts';
-import { QueueNames, type QueueName } from '../shared/queues.ts';
+import { QueueNames, type QueueName } from '../jobs/queues.ts';
 import { createRedis } from '../shared/redis.ts';
-import { registerApiRoutes } from './api.ts';
-import { Credentials, FailedLoginLimiter, SessionStore } from './auth.ts';
-import { registerBoards } from './board.ts';
+import { registerApiRoutes } from './api/api.ts';
+import { Credentials, FailedLoginLimiter, SessionStore } from './auth/auth.ts';
+import { registerBoards } from './ops/board.ts';
 import type { HttpContext, HttpDeps } from './context.ts';
-import { installGate, routeOf } from './gate.ts';
-import { registerHealthRoutes } from './health.ts';
-import { startIntakeMetrics } from './intake-metrics.ts';
+import { installGate, routeOf } from './auth/gate.ts';
+import { registerHealthRoutes } from './ops/health.ts';
+import { startIntakeMetrics } from './ops/intake-metrics.ts';
 import { serverRoots } from './redact.ts';
-import { registerUiRoutes } from './ui.ts';
+import { registerUiRoutes } from './ui/ui.ts';
 
 export type { HttpContext } from './context.ts';
 

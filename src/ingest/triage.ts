@@ -1,4 +1,4 @@
-import { checkEnvelope, type EnvelopeFilterConfig } from '../parsers/envelope-filter.ts';
+import { checkEnvelope, type EnvelopeFilterConfig } from '../mail/envelope-filter.ts';
 
 /**
  * What the watcher does with one message before any MIME parsing (pure). Sender and subject are checked first:

@@ -148,7 +148,7 @@ export function recordAnalysis<T extends { dropped?: readonly { rule: string }[]
   return result;
 }
 
-/** Jobs whose seal was missing, invalid, expired or replayed, by queue and reason (see enrich/jobs/seal.ts). */
+/** Jobs whose seal was missing, invalid, expired or replayed, by queue and reason (see jobs/seal.ts). */
 export const unsealedJobs = new Counter({
   name: `${PREFIX}unsealed_jobs_total`,
   help: 'Jobs run without a valid seal (added or edited by hand, copied, or expired): never automatic or trusted',

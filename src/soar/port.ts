@@ -1,4 +1,4 @@
-import type { Artifact } from '../parsers/types.ts';
+import type { Artifact } from '../mail/types.ts';
 
 /**
  * The SOAR port: the only way the rest of the service talks to an incident system. Two adapters implement it:

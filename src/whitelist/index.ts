@@ -1,12 +1,12 @@
 import type { WhitelistConfig } from '../config/schema.ts';
-import { ArtifactTypes, type Artifact, type ArtifactType, type DroppedArtifact } from '../parsers/types.ts';
-import { globMatcher } from './glob.ts';
-import { domainMatcher, hostMatcher } from './host-match.ts';
-import { ipMatcher } from './ip-match.ts';
+import { ArtifactTypes, type Artifact, type ArtifactType, type DroppedArtifact } from '../mail/types.ts';
+import { globMatcher } from '../match/glob.ts';
+import { domainMatcher, hostMatcher } from '../match/host-match.ts';
+import { ipMatcher } from '../match/ip-match.ts';
 
-export { globMatcher, pathGlobToRegExp, plainGlobToRegExp, type GlobKind } from './glob.ts';
-export { domainMatcher, hostMatcher } from './host-match.ts';
-export { ipMatcher, parseIp } from './ip-match.ts';
+export { globMatcher, pathGlobToRegExp, plainGlobToRegExp, type GlobKind } from '../match/glob.ts';
+export { domainMatcher, hostMatcher } from '../match/host-match.ts';
+export { ipMatcher, parseIp } from '../match/ip-match.ts';
 
 type Matcher = (value: string) => string | null;
 

@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue, type Job } from 'bullmq';
 import { configSchema, type Config } from '../../src/config/schema.ts';
-import { ArtifactTypes, type Artifact } from '../../src/parsers/types.ts';
+import { ArtifactTypes, type Artifact } from '../../src/mail/types.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
 import { createRedis } from '../../src/shared/redis.ts';
-import { openEmbeddedStore, type EmbeddedStore } from '../../src/soar/embedded-store.ts';
+import { openEmbeddedStore, type EmbeddedStore } from '../../src/soar/embedded/store.ts';
 import { startEnrichment } from '../../src/enrich/start.ts';
-import { enqueueJob, type RequestedBy } from '../../src/enrich/jobs/registry.ts';
-import { getAutomationKey, withSeal } from '../../src/enrich/jobs/seal.ts';
+import { enqueueJob, type RequestedBy } from '../../src/jobs/catalog.ts';
+import { getAutomationKey, withSeal } from '../../src/jobs/seal.ts';
 import { startSepmSim, type SepmSim, type SepmSimOptions } from '../../sim/sepm/index.ts';
 import { cleanupPrefix, randomPrefix, TEST_REDIS_URL } from './redis.ts';
 

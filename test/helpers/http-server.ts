@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { configSchema, type Config } from '../../src/config/schema.ts';
-import { hashPassword } from '../../src/http/password.ts';
+import { hashPassword } from '../../src/http/auth/password.ts';
 import { startHttpServer, type RunningHttpServer } from '../../src/http/server.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
-import { QueueNames, type QueueName } from '../../src/shared/queues.ts';
+import { QueueNames, type QueueName } from '../../src/jobs/queues.ts';
 import { createRedis } from '../../src/shared/redis.ts';
-import { openEmbeddedStore, type EmbeddedStore } from '../../src/soar/embedded-store.ts';
+import { openEmbeddedStore, type EmbeddedStore } from '../../src/soar/embedded/store.ts';
 import { cleanupPrefix, randomPrefix, TEST_REDIS_URL } from './redis.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { beforeEach, expect, it } from 'vitest';
-import { ArtifactTypes } from '../../src/parsers/types.ts';
+import { ArtifactTypes } from '../../src/mail/types.ts';
 import { AppError, ErrorCodes } from '../../src/shared/errors.ts';
 import { SepTables, type SoarClient } from '../../src/soar/port.ts';
 import { artifactKey, expectNotFound, sampleIncident, WINDOW, type ContractContext } from './soar-contract-kit.ts';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
-import { ArtifactTypes, type Artifact } from '../../src/parsers/types.ts';
+import { ArtifactTypes, type Artifact } from '../../src/mail/types.ts';
 import { AppError, ErrorCodes } from '../../src/shared/errors.ts';
 import type { NewIncident, SoarClient } from '../../src/soar/port.ts';
 

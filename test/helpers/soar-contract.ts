@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ArtifactTypes } from '../../src/parsers/types.ts';
+import { ArtifactTypes } from '../../src/mail/types.ts';
 import type { SoarClient } from '../../src/soar/port.ts';
 import { registerChildTests } from './soar-contract-children.ts';
 import { artifactKey, messageId, MINUTE, sampleIncident, WINDOW, type ContractContext } from './soar-contract-kit.ts';

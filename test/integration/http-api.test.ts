@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildHttpServer } from '../../src/http/server.ts';
-import { hashPassword } from '../../src/http/password.ts';
+import { hashPassword } from '../../src/http/auth/password.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
 import { SepTables } from '../../src/soar/port.ts';
 import { A, startHarness, waitFor, type Harness } from '../helpers/enrich-harness.ts';

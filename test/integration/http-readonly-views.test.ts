@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SEAL_FIELD } from '../../src/enrich/jobs/seal.ts';
+import { SEAL_FIELD } from '../../src/jobs/seal.ts';
 import { createRedis } from '../../src/shared/redis.ts';
 import { OP_TOKEN, RO_TOKEN, startWebHarness, type WebHarness } from '../helpers/http-server.ts';
 import { TEST_REDIS_URL } from '../helpers/redis.ts';

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashPassword } from '../../src/http/password.ts';
+import { hashPassword } from '../../src/http/auth/password.ts';
 import { buildHttpServer } from '../../src/http/server.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
 import { A, startHarness, type Harness } from '../helpers/enrich-harness.ts';

@@ -5,13 +5,13 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema, imapSourceSchema, type Config } from '../../src/config/schema.ts';
-import { ImapWatcher } from '../../src/ingest/imap-watcher.ts';
-import { createIntakeProducer } from '../../src/ingest/intake-queue.ts';
+import { ImapWatcher } from '../../src/ingest/imap/watcher.ts';
+import { createIntakeProducer } from '../../src/jobs/intake-queue.ts';
 import { listQuarantine } from '../../src/ingest/quarantine-log.ts';
 import { QUARANTINE_KEYWORD } from '../../src/ingest/triage.ts';
 import { startService } from '../../src/main.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
-import { QueueNames } from '../../src/shared/queues.ts';
+import { QueueNames } from '../../src/jobs/queues.ts';
 import {
   appendMails,
   imapFor,

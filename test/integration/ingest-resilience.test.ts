@@ -6,9 +6,9 @@ import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imapSourceSchema, type ImapSourceConfig } from '../../src/config/schema.ts';
-import { CursorStore } from '../../src/ingest/cursor-store.ts';
-import { ImapWatcher } from '../../src/ingest/imap-watcher.ts';
-import { createIntakeProducer } from '../../src/ingest/intake-queue.ts';
+import { CursorStore } from '../../src/ingest/imap/cursor-store.ts';
+import { ImapWatcher } from '../../src/ingest/imap/watcher.ts';
+import { createIntakeProducer } from '../../src/jobs/intake-queue.ts';
 import { createLogger, silentLogger } from '../../src/shared/logger.ts';
 import {
   appendMails,
@@ -83,8 +83,8 @@ function spawnWatcher(source: ImapSourceConfig, prefix: string): ChildProcess {
   writeFileSync(
     script,
     `import { createRedis } from ${src('shared/redis.ts')};
-import { createIntakeProducer } from ${src('ingest/intake-queue.ts')};
-import { ImapWatcher } from ${src('ingest/imap-watcher.ts')};
+import { createIntakeProducer } from ${src('jobs/intake-queue.ts')};
+import { ImapWatcher } from ${src('ingest/imap/watcher.ts')};
 import { silentLogger } from ${src('shared/logger.ts')};
 const redis = createRedis(${JSON.stringify(TEST_REDIS_URL)});
 const producer = createIntakeProducer(redis, ${JSON.stringify(prefix)});

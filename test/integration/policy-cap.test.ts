@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hourlyCapKey, hourlySlotsUsed, takeHourlySlot } from '../../src/enrich/policy/index.ts';
+import { hourlyCapKey, hourlySlotsUsed, takeHourlySlot } from '../../src/enrich/containment/index.ts';
 import { cleanupPrefix, randomPrefix, TEST_REDIS_URL } from '../helpers/redis.ts';
 
 describe('takeHourlySlot (real Redis)', () => {

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acceptJobSeal, type SealedJob } from '../../src/enrich/jobs/seal-accept.ts';
-import { getAutomationKey, SEAL_LIFETIME_MS, withSeal } from '../../src/enrich/jobs/seal.ts';
+import { acceptJobSeal, type SealedJob } from '../../src/jobs/seal-accept.ts';
+import { getAutomationKey, SEAL_LIFETIME_MS, withSeal } from '../../src/jobs/seal.ts';
 import { cleanupPrefix, randomPrefix, TEST_REDIS_URL } from '../helpers/redis.ts';
 
 /** Accept-once of seals against real Redis: attempts of one job pass, copies and re-created jobs do not. */

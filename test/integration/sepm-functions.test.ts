@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sepmSchema, type SepmConfig } from '../../src/config/schema.ts';
-import { createSepmClient, type SepmClient } from '../../src/enrich/sepm/client.ts';
-import { createSepFunctions, type SepFunctions } from '../../src/enrich/sepm/functions.ts';
+import { createSepmClient, type SepmClient } from '../../src/sepm/client/client.ts';
+import { createSepFunctions, type SepFunctions } from '../../src/sepm/functions/functions.ts';
 import type {
   EndpointStatusDetails,
   EndpointStatusSummary,
   GetCommandStatusOutput,
   SepmComputer,
   SepmPage,
-} from '../../src/enrich/sepm/types.ts';
+} from '../../src/sepm/functions/types.ts';
 import { startSepmSim, type SepmSim } from '../../sim/sepm/index.ts';
 
 /** Every SEP function against the SEPM simulator over HTTPS with certificate verification on (CA bundle). */

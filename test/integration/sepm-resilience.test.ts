@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sepmSchema, type SepmConfig } from '../../src/config/schema.ts';
-import { createSepmClient, type SepmClient } from '../../src/enrich/sepm/client.ts';
-import { createSepFunctions } from '../../src/enrich/sepm/functions.ts';
-import type { EndpointStatusSummary } from '../../src/enrich/sepm/types.ts';
+import { createSepmClient, type SepmClient } from '../../src/sepm/client/client.ts';
+import { createSepFunctions } from '../../src/sepm/functions/functions.ts';
+import type { EndpointStatusSummary } from '../../src/sepm/functions/types.ts';
 import { ErrorCodes } from '../../src/shared/errors.ts';
 import { startSepmSim, type SepmSim } from '../../sim/sepm/index.ts';
 

@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSepmSim, type SepmSim } from '../../sim/sepm/index.ts';
-import { simApi, sleep, waitCommand, type SimApi } from '../unit/sim-sepm/http-helper.ts';
-import { sample } from '../unit/sim-sepm/shape.ts';
+import { simApi, sleep, waitCommand, type SimApi } from '../helpers/sim-http-helper.ts';
+import { sample } from '../helpers/sim-shape.ts';
 
 let sim: SepmSim;
 let api: SimApi;

@@ -5,8 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSepmSim, type SepmSim } from '../../sim/sepm/index.ts';
-import { simApi, waitCommand, type SimApi } from '../unit/sim-sepm/http-helper.ts';
-import { COMPUTER_143_ONLY, FN_SEP_KEYS, OS_142_ONLY, sample, shapeDiff } from '../unit/sim-sepm/shape.ts';
+import { simApi, waitCommand, type SimApi } from '../helpers/sim-http-helper.ts';
+import { COMPUTER_143_ONLY, FN_SEP_KEYS, OS_142_ONLY, sample, shapeDiff } from '../helpers/sim-shape.ts';
 
 let sim: SepmSim;
 let api: SimApi;

@@ -1,7 +1,7 @@
 /** SEPM simulator: fingerprint lists v1/v2 (409/410/400, V1→V2 error), lock-down assignment, events, faults. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSepmSim, type SepmSim } from '../../sim/sepm/index.ts';
-import { simApi, type SimApi } from '../unit/sim-sepm/http-helper.ts';
+import { simApi, type SimApi } from '../helpers/sim-http-helper.ts';
 
 let sim: SepmSim;
 let api: SimApi;

@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll } from 'vitest';
 import { startSoarSim, type SoarSim } from '../../sim/soar/index.ts';
-import { createIbmSoarClient } from '../../src/soar/ibm-soar.ts';
+import { createIbmSoarClient } from '../../src/soar/ibm/soar.ts';
 import { soarContractSuite } from '../helpers/soar-contract.ts';
 
 /** The shared SOAR port contract against the IBM adapter talking HTTPS (verification on, sim CA) to the simulator. */

@@ -4,9 +4,9 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSoarSim, type SoarSim, type SoarSimOptions } from '../../sim/soar/index.ts';
 import type { SoarConfig } from '../../src/config/schema.ts';
-import { ArtifactTypes } from '../../src/parsers/types.ts';
+import { ArtifactTypes } from '../../src/mail/types.ts';
 import { AppError, ErrorCodes } from '../../src/shared/errors.ts';
-import { createIbmSoarClient } from '../../src/soar/ibm-soar.ts';
+import { createIbmSoarClient } from '../../src/soar/ibm/soar.ts';
 import type { SoarClient } from '../../src/soar/port.ts';
 import { sampleIncident } from '../helpers/soar-contract.ts';
 

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { hashPassword } from '../../http/password.ts';
+import { hashPassword } from '../../http/auth/password.ts';
 import { parseCommandArgs } from '../args.ts';
 
 /**

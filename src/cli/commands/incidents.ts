@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { loadConfig } from '../../config/load.ts';
 import { AppError, ErrorCodes } from '../../shared/errors.ts';
-import { openEmbeddedStore, type EmbeddedStore, type IncidentDetail } from '../../soar/embedded-store.ts';
+import { openEmbeddedStore, type EmbeddedStore, type IncidentDetail } from '../../soar/embedded/store.ts';
 import type { Incident, IncidentState, Severity } from '../../soar/port.ts';
 import { parseCommandArgs } from '../args.ts';
 

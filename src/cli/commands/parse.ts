@@ -1,8 +1,8 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../config/load.ts';
-import { analyzeMail, analyzeOptionsFromConfig, type AnalyzeOptions } from '../../parsers/index.ts';
-import type { MailParseResult } from '../../parsers/types.ts';
+import { analyzeMail, analyzeOptionsFromConfig, type AnalyzeOptions } from '../../intake/analyze.ts';
+import type { MailParseResult } from '../../mail/types.ts';
 import { parseCommandArgs } from '../args.ts';
 
 /**

@@ -1,8 +1,8 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadConfig } from '../../config/load.ts';
-import { buildIntakeJob, createIntakeProducer } from '../../ingest/intake-queue.ts';
-import { prepareMailFile } from '../../ingest/spool-file.ts';
+import { buildIntakeJob, createIntakeProducer } from '../../jobs/intake-queue.ts';
+import { prepareMailFile } from '../../ingest/spool/spool-file.ts';
 import { describeError } from '../../shared/errors.ts';
 import { assertRedisReachable, createRedis } from '../../shared/redis.ts';
 import { parseCommandArgs } from '../args.ts';

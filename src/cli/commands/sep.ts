@@ -1,7 +1,7 @@
 import { loadConfig } from '../../config/load.ts';
-import { createSepmClient } from '../../enrich/sepm/client.ts';
-import { createSepFunctions, runSepFunction, validateSepInput } from '../../enrich/sepm/functions.ts';
-import { isSepFunctionName, SEP_FUNCTION_NAMES, sepInputJsonSchema } from '../../enrich/sepm/schemas.ts';
+import { createSepmClient } from '../../sepm/client/client.ts';
+import { createSepFunctions, runSepFunction, validateSepInput } from '../../sepm/functions/functions.ts';
+import { isSepFunctionName, SEP_FUNCTION_NAMES, sepInputJsonSchema } from '../../sepm/functions/schemas.ts';
 import { AppError, ErrorCodes, isAppError } from '../../shared/errors.ts';
 import { createLogger } from '../../shared/logger.ts';
 import { parseCommandArgs } from '../args.ts';

@@ -3,10 +3,10 @@ import type { Config } from '../../config/schema.ts';
 import { AppError, ErrorCodes } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { SoarClient, TableRow } from '../../soar/port.ts';
-import type { SepmClient } from '../sepm/client.ts';
-import { runSepFunction, type SepFunctions } from '../sepm/functions.ts';
-import type { SepFunctionName, SepFunctionOutputs, SepResult } from '../sepm/schemas.ts';
-import type { JobMeta, JobName } from './registry.ts';
+import type { SepmClient } from '../../sepm/client/client.ts';
+import { runSepFunction, type SepFunctions } from '../../sepm/functions/functions.ts';
+import type { SepFunctionName, SepFunctionOutputs, SepResult } from '../../sepm/functions/schemas.ts';
+import type { JobMeta, JobName } from '../../jobs/catalog.ts';
 
 /** What a worker process builds once (one SEPM session) and every job shares. */
 export interface JobServices {

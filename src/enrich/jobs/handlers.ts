@@ -1,4 +1,4 @@
-import { SEP_FUNCTION_NAMES, type SepFunctionName } from '../sepm/schemas.ts';
+import { SEP_FUNCTION_NAMES, type SepFunctionName } from '../../sepm/functions/schemas.ts';
 import { autoEnrich } from '../playbooks/auto.ts';
 import {
   addHashToBlacklist,
@@ -19,9 +19,9 @@ import { criticalEvents, endpointsStatusSummary, groupsInfo, nonCompliantDetails
 import { attachFileContent, getUploadStatus, uploadFilePlaybook } from '../playbooks/upload.ts';
 import { trackCommand } from '../tracking/track.ts';
 import { sep, type Handler, type JobContext } from './context.ts';
-import { guardSepFunction } from './function-guard.ts';
-import type { PlaybookName, PlaybookPayload } from './playbook-schemas.ts';
-import type { JobName } from './registry.ts';
+import { guardSepFunction } from '../containment/function-guard.ts';
+import type { PlaybookName, PlaybookPayload } from '../../jobs/playbook-schemas.ts';
+import type { JobName } from '../../jobs/catalog.ts';
 
 /**
  * Job name → handler. The playbook map is a typed literal, so a playbook without a handler does not compile;

@@ -1,15 +1,15 @@
 import { UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
 import { z } from 'zod';
-import { ArtifactTypes } from '../../parsers/types.ts';
+import { ArtifactTypes } from '../../mail/types.ts';
 import { describeError, isAppError } from '../../shared/errors.ts';
-import type { QueueName, QueueNames } from '../../shared/queues.ts';
+import type { QueueName, QueueNames } from '../../jobs/queues.ts';
 import { autoEnrich } from '../playbooks/auto.ts';
 import type { JobContext, JobServices } from './context.ts';
 import { handlers } from './handlers.ts';
-import { enqueueJob, invalidPayloadError, queueFor, validateJobPayload, type JobMeta } from './registry.ts';
+import { enqueueJob, invalidPayloadError, queueFor, validateJobPayload, type JobMeta } from '../../jobs/catalog.ts';
 import { recordUnsealedJob } from '../../shared/metrics.ts';
-import { acceptJobSeal } from './seal-accept.ts';
-import { claimsAutomation, getAutomationKey } from './seal.ts';
+import { acceptJobSeal } from '../../jobs/seal-accept.ts';
+import { claimsAutomation, getAutomationKey } from '../../jobs/seal.ts';
 
 /**
  * BullMQ processors for the `sep`, `tracking` and `incident-ready` queues. Retries belong to BullMQ: an AppError

@@ -1,9 +1,9 @@
-import { ArtifactTypes, type Artifact } from '../../parsers/types.ts';
-import { evaluateContainment } from '../policy/index.ts';
+import { ArtifactTypes, type Artifact } from '../../mail/types.ts';
+import { evaluateContainment } from '../containment/index.ts';
 import type { JobContext } from '../jobs/context.ts';
-import type { PlaybookPayload } from '../jobs/playbook-schemas.ts';
-import type { JobName } from '../jobs/registry.ts';
-import type { ContainmentAction } from './containment.ts';
+import type { PlaybookPayload } from '../../jobs/playbook-schemas.ts';
+import type { JobName } from '../../jobs/catalog.ts';
+import type { ContainmentAction } from '../containment/playbooks.ts';
 
 /**
  * Automatic enrichment of a new or merged incident: endpoint details for its computers, an EOC scan for its file

@@ -1,12 +1,12 @@
 import { SepTables, type CellValue } from '../../soar/port.ts';
 import { AppError, ErrorCodes } from '../../shared/errors.ts';
-import type { FingerprintList } from '../sepm/schemas.ts';
+import type { FingerprintList } from '../../sepm/functions/schemas.ts';
 import { sepOk, type JobContext } from '../jobs/context.ts';
-import type { PlaybookPayload } from '../jobs/playbook-schemas.ts';
-import { auditAction, containmentGate } from './containment.ts';
-import { checkSelection, groupPathOf, resolveOneGroup } from './group-members.ts';
+import type { PlaybookPayload } from '../../jobs/playbook-schemas.ts';
+import { auditAction, containmentGate } from '../containment/playbooks.ts';
+import { checkSelection, groupPathOf, resolveOneGroup } from '../containment/group-members.ts';
 import { blacklistNameFor, managedBlacklistNames, readBlacklist } from './lookups.ts';
-import { fingerprintHashes, fingerprintRow } from './table-rows.ts';
+import { fingerprintHashes, fingerprintRow } from '../rows/table-rows.ts';
 
 /** Hash blacklist (SEPM fingerprint list) playbooks. Adds are idempotent: "already present" is success. */
 

@@ -1,15 +1,15 @@
 import type { CellValue } from '../../soar/port.ts';
 import { SepTables } from '../../soar/port.ts';
 import { AppError, ErrorCodes } from '../../shared/errors.ts';
-import type { SepmComputer } from '../sepm/schemas.ts';
+import type { SepmComputer } from '../../sepm/functions/schemas.ts';
 import { sepOk, type JobContext } from '../jobs/context.ts';
-import type { PlaybookPayload } from '../jobs/playbook-schemas.ts';
+import type { PlaybookPayload } from '../../jobs/playbook-schemas.ts';
 import { scheduleTracking } from '../tracking/schedule.ts';
-import { auditAction, containmentGate } from './containment.ts';
-import { groupPathOf, resolveOneGroup } from './group-members.ts';
+import { auditAction, containmentGate } from '../containment/playbooks.ts';
+import { groupPathOf, resolveOneGroup } from '../containment/group-members.ts';
 import { findComputers, findOneComputer } from './lookups.ts';
-import { targetOf } from './targets.ts';
-import { endpointDetailsRow, endpointQuarantineStatus } from './table-rows.ts';
+import { targetOf } from '../containment/targets.ts';
+import { endpointDetailsRow, endpointQuarantineStatus } from '../rows/table-rows.ts';
 
 /** Endpoint playbooks: details, quarantine / un-quarantine (tracked), quarantine status, move (with undo). */
 

@@ -1,5 +1,5 @@
 import { AppError, ErrorCodes } from '../../shared/errors.ts';
-import type { FingerprintList, GetComputersOutput, SepmComputer, SepmDomain } from '../sepm/schemas.ts';
+import type { FingerprintList, GetComputersOutput, SepmComputer, SepmDomain } from '../../sepm/functions/schemas.ts';
 import { sepOk, type JobContext } from '../jobs/context.ts';
 
 /** Look-ups several playbooks share: computers by name/IP/id, the configured domain, the blacklist. */

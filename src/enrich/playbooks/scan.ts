@@ -1,15 +1,15 @@
 import { SepTables, type CellValue } from '../../soar/port.ts';
-import { ArtifactTypes, type ArtifactType } from '../../parsers/types.ts';
+import { ArtifactTypes, type ArtifactType } from '../../mail/types.ts';
 import { AppError, ErrorCodes } from '../../shared/errors.ts';
-import { hashTypeOf, type GetComputersOutput } from '../sepm/schemas.ts';
-import { evaluateContainment } from '../policy/index.ts';
+import { hashTypeOf, type GetComputersOutput } from '../../sepm/functions/schemas.ts';
+import { evaluateContainment } from '../containment/index.ts';
 import { cell, findRow, sepOk, type JobContext } from '../jobs/context.ts';
-import type { PlaybookPayload } from '../jobs/playbook-schemas.ts';
+import type { PlaybookPayload } from '../../jobs/playbook-schemas.ts';
 import { scheduleTracking } from '../tracking/schedule.ts';
-import { executionDate, SCAN_RESULT } from './command-rows.ts';
-import { auditAction, containmentGate, type ContainmentTarget } from './containment.ts';
-import { targetOf } from './targets.ts';
-import { normaliseId, unresolved } from './group-members.ts';
+import { executionDate, SCAN_RESULT } from '../rows/command-rows.ts';
+import { auditAction, containmentGate, type ContainmentTarget } from '../containment/playbooks.ts';
+import { targetOf } from '../containment/targets.ts';
+import { normaliseId, unresolved } from '../containment/group-members.ts';
 import { findComputers, findOneComputer } from './lookups.ts';
 
 /** EOC scan, remediation and scan-row playbooks (docs/reference/sep-functions.md §3 Function rules and §7 Playbook derivations). */

@@ -1,8 +1,8 @@
 import { SepTables } from '../../soar/port.ts';
-import type { EndpointStatusDetails, EndpointStatusSummary } from '../sepm/schemas.ts';
+import type { EndpointStatusDetails, EndpointStatusSummary } from '../../sepm/functions/schemas.ts';
 import { sepOk, type JobContext } from '../jobs/context.ts';
-import type { PlaybookPayload } from '../jobs/playbook-schemas.ts';
-import { criticalEventRow, groupRow, nonCompliantRow, statusSummaryRow } from './table-rows.ts';
+import type { PlaybookPayload } from '../../jobs/playbook-schemas.ts';
+import { criticalEventRow, groupRow, nonCompliantRow, statusSummaryRow } from '../rows/table-rows.ts';
 
 /** Read-only estate playbooks: status summary, non-compliant details, groups, critical events. */
 

@@ -1,11 +1,11 @@
 import { SepTables } from '../../soar/port.ts';
 import { AppError, ErrorCodes } from '../../shared/errors.ts';
-import { hashTypeOf } from '../sepm/schemas.ts';
+import { hashTypeOf } from '../../sepm/functions/schemas.ts';
 import { cell, findRow, sepOk, type JobContext } from '../jobs/context.ts';
-import type { PlaybookPayload } from '../jobs/playbook-schemas.ts';
+import type { PlaybookPayload } from '../../jobs/playbook-schemas.ts';
 import { scheduleTracking } from '../tracking/schedule.ts';
 import { trackCommand } from '../tracking/track.ts';
-import { executionDate } from './command-rows.ts';
+import { executionDate } from '../rows/command-rows.ts';
 
 /** Upload a file from an endpoint to SEPM (tracked), its status, and the file itself attached to the incident. */
 

@@ -4,16 +4,11 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
-import type { SepmClient } from '../sepm/client.ts';
-import { csvTimestamp } from '../sepm/csv.ts';
-import { parseScanResult } from '../sepm/scan-result.ts';
-import type { CommandStatusEntry, ScanResult } from '../sepm/schemas.ts';
-import {
-  overallState,
-  isTerminalState,
-  type CommandStatusLike,
-  type StatusEntryLike,
-} from '../playbooks/command-rows.ts';
+import type { SepmClient } from '../../sepm/client/client.ts';
+import { csvTimestamp } from '../../sepm/results/csv.ts';
+import { parseScanResult } from '../../sepm/results/scan-result.ts';
+import type { CommandStatusEntry, ScanResult } from '../../sepm/functions/schemas.ts';
+import { overallState, isTerminalState, type CommandStatusLike, type StatusEntryLike } from '../rows/command-rows.ts';
 
 /**
  * Reads an EOC scan's command status page by page without holding the whole result: each entry's resultInXML

@@ -1,5 +1,5 @@
 import type { JobContext } from '../jobs/context.ts';
-import { trackingJobId } from '../jobs/job-id.ts';
+import { trackingJobId } from '../../jobs/job-id.ts';
 import { pollDelayMs } from './backoff.ts';
 
 export type TrackedKind = 'scan' | 'remediation' | 'upload' | 'quarantine';

@@ -1,7 +1,7 @@
 import { SepTables, type TableRow } from '../../soar/port.ts';
 import { describeError, isAppError } from '../../shared/errors.ts';
 import { cell, sepOk, type JobContext } from '../jobs/context.ts';
-import type { PlaybookPayload } from '../jobs/playbook-schemas.ts';
+import type { PlaybookPayload } from '../../jobs/playbook-schemas.ts';
 import {
   completionNote,
   isPendingState,
@@ -11,8 +11,8 @@ import {
   remediationStatus,
   uploadCells,
   type CommandStatusLike,
-} from '../playbooks/command-rows.ts';
-import { endpointQuarantineStatus } from '../playbooks/table-rows.ts';
+} from '../rows/command-rows.ts';
+import { endpointQuarantineStatus } from '../rows/table-rows.ts';
 import { isTimedOut, TIMEDOUT } from './backoff.ts';
 import { streamScanStatus } from './scan-stream.ts';
 import { scheduleTracking } from './schedule.ts';

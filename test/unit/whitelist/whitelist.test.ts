@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { applyWhitelist, compileWhitelist } from '../../../src/whitelist/index.ts';
 import { whitelistSchema } from '../../../src/config/schema.ts';
 import { AppError } from '../../../src/shared/errors.ts';
-import type { Artifact, ArtifactType } from '../../../src/parsers/types.ts';
+import type { Artifact, ArtifactType } from '../../../src/mail/types.ts';
 
 const a = (type: ArtifactType, value: string): Artifact => ({ type, value });
 

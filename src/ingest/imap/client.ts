@@ -1,0 +1,75 @@
+import { readFileSync } from 'node:fs';
+import { ImapFlow, type ImapFlowOptions } from 'imapflow';
+import type { ImapSourceConfig } from '../../config/schema.ts';
+import { AppError, ErrorCodes } from '../../shared/errors.ts';
+
+/**
+ * Builds one ImapFlow client for a mailbox source (a fresh one per connection attempt: ImapFlow clients are not
+ * reusable after close). TLS verification stays on; a CA bundle is how self-signed servers are trusted.
+ * secure:false + requireTls → STARTTLS is mandatory (doSTARTTLS: true), so credentials never cross in clear.
+ */
+export function imapClientOptions(
+  src: ImapSourceConfig,
+  readText = (p: string) => readFileSync(p, 'utf8'),
+): ImapFlowOptions {
+  if (!src.password && !src.accessToken) {
+    throw new AppError(ErrorCodes.IMAP_AUTH_FAILED, `imap source ${src.name}: set password or accessToken`);
+  }
+  let ca: string | undefined;
+  if (src.caBundle) {
+    try {
+      ca = readText(src.caBundle);
+    } catch (err) {
+      throw new AppError(
+        ErrorCodes.IMAP_CONNECT_FAILED,
+        `imap source ${src.name}: cannot read caBundle ${src.caBundle}`,
+        {
+          cause: err,
+        },
+      );
+    }
+  }
+  const auth = src.accessToken
+    ? { user: src.user, accessToken: src.accessToken }
+    : { user: src.user, pass: src.password as string };
+  return {
+    host: src.host,
+    port: src.port,
+    secure: src.secure,
+    ...(src.secure ? {} : { doSTARTTLS: src.requireTls ? true : undefined }),
+    auth,
+    tls: { ...(ca ? { ca } : {}), servername: isIp(src.host) ? undefined : src.host },
+    logger: process.env.DEBUG_IMAP ? undefined : false,
+    // We run IDLE ourselves so new mail is noticed at once (auto-IDLE only starts after 15 s of inactivity).
+    disableAutoIdle: true,
+    connectionTimeout: 30_000,
+    greetingTimeout: 16_000,
+    // Longer than the IDLE refresh, so only a really dead socket trips it.
+    socketTimeout: Math.max(5 * 60_000, (src.idleRefreshSec + 60) * 1000),
+    clientInfo: { name: 'sepm-intake' },
+  };
+}
+
+export function createImapClient(src: ImapSourceConfig): ImapFlow {
+  return new ImapFlow(imapClientOptions(src));
+}
+
+function isIp(host: string): boolean {
+  return /^[\d.]+$/.test(host) || host.includes(':');
+}
+
+/** Maps imapflow failures onto our catalog so logs and status show a stable code. */
+export function toImapError(err: unknown, sourceName: string): AppError {
+  if (err instanceof AppError) return err;
+  const e = err as { authenticationFailed?: boolean; message?: string; code?: string };
+  if (e?.authenticationFailed) {
+    return new AppError(ErrorCodes.IMAP_AUTH_FAILED, `imap source ${sourceName}: authentication failed`, {
+      cause: err,
+    });
+  }
+  return new AppError(
+    ErrorCodes.IMAP_CONNECT_FAILED,
+    `imap source ${sourceName}: ${e?.message ?? String(err)}${e?.code ? ` (${e.code})` : ''}`,
+    { retryable: true, cause: err },
+  );
+}

@@ -1,0 +1,216 @@
+import type { FetchMessageObject, ImapFlow } from 'imapflow';
+import type { Redis } from 'ioredis';
+import type { ImapSourceConfig } from '../../config/schema.ts';
+import type { EnvelopeFilterConfig } from '../../mail/envelope-filter.ts';
+import type { Logger } from '../../shared/logger.ts';
+import { recordMailTriage } from '../../shared/metrics.ts';
+import { AppError, ErrorCodes } from '../../shared/errors.ts';
+import type { CursorStore } from './cursor-store.ts';
+import type { EnqueueInput, IntakeProducer } from '../../jobs/intake-queue.ts';
+import { recordQuarantine } from '../quarantine-log.ts';
+import { QUARANTINE_KEYWORD, triageMessage, type QuarantineRecord } from '../triage.ts';
+
+/**
+ * One pass over a selected mailbox: everything past the cursor (or, on first run / UIDVALIDITY change, every
+ * message not yet processed) is triaged, queued, and only then marked processed; the cursor moves last.
+ * A crash between any two steps leaves the message to be seen again; its job id makes the second enqueue a no-op.
+ */
+export interface ScanDeps {
+  client: ImapFlow;
+  source: ImapSourceConfig;
+  filter: EnvelopeFilterConfig;
+  producer: IntakeProducer;
+  cursors: CursorStore;
+  redis: Redis;
+  prefix: string;
+  logger: Logger;
+  /** Throws when this watcher no longer holds the mailbox lock (checked before every write). */
+  assertHolder: () => void;
+  /** Messages per FETCH round trip. */
+  batchSize: number;
+  /** True once shutdown began: the scan stops between batches (each batch completes or is seen again). */
+  stopRequested: () => boolean;
+}
+
+export interface ScanResult {
+  enqueued: number;
+  ignored: number;
+  quarantined: number;
+}
+
+/** Source bytes fetched with the envelope; larger accepted mail is fetched whole afterwards, bytes. */
+const PREFETCH_BYTES = 256 * 1024;
+/** Source bytes fetched per round trip at most (bounds memory when large mails queue up), bytes. */
+const MAX_FETCH_BYTES = 16 * 1024 * 1024;
+
+export async function scanMailbox(d: ScanDeps): Promise<ScanResult> {
+  const mailbox = d.client.mailbox;
+  if (!mailbox)
+    throw new AppError(ErrorCodes.IMAP_CONNECT_FAILED, `imap source ${d.source.name}: no mailbox open`, {
+      retryable: true,
+    });
+  const uidValidity = String(mailbox.uidValidity);
+  const cursor = await d.cursors.get();
+  const total: ScanResult = { enqueued: 0, ignored: 0, quarantined: 0 };
+  let uids: number[];
+  let floor = 0;
+  if (cursor && cursor.uidValidity === uidValidity) {
+    uids = toList(await d.client.search({ uid: `${cursor.lastUid + 1}:*` }, { uid: true })).filter(
+      (u) => u > cursor.lastUid,
+    );
+  } else {
+    // First run or UIDVALIDITY changed: every UID we knew is meaningless. Rescan what is not yet processed
+    // (unseen when we mark \Seen, everything otherwise: processed mail was moved away); job ids dedupe.
+    if (cursor)
+      d.logger.warn(
+        { source: d.source.name, old: cursor.uidValidity, uidValidity },
+        'UIDVALIDITY changed: rescanning mailbox',
+      );
+    const all = toList(await d.client.search({ all: true }, { uid: true }));
+    floor = all.length ? Math.max(...all) : 0;
+    uids = d.source.markSeen ? toList(await d.client.search({ seen: false }, { uid: true })) : all;
+  }
+  uids.sort((a, b) => a - b);
+  d.logger.debug({ cursor, uidValidity, pending: uids.length }, 'mailbox scan');
+  for (let i = 0; i < uids.length && !d.stopRequested(); i += d.batchSize) {
+    const batch = uids.slice(i, i + d.batchSize);
+    const r = await processBatch(d, batch, uidValidity);
+    total.enqueued += r.enqueued;
+    total.ignored += r.ignored;
+    total.quarantined += r.quarantined;
+    d.assertHolder();
+    await d.cursors.advance({ uidValidity, lastUid: batch[batch.length - 1] as number });
+  }
+  // After a complete rescan, UIDs up to the highest one seen are settled (the \Seen ones were processed before).
+  // Only now: a rescan cut short must resume from its last finished batch, not skip what it did not reach.
+  if (floor > 0 && !d.stopRequested()) {
+    d.assertHolder();
+    await d.cursors.advance({ uidValidity, lastUid: floor });
+  } else if (!cursor || cursor.uidValidity !== uidValidity) {
+    d.assertHolder();
+    await d.cursors.advance({ uidValidity, lastUid: 0 });
+  }
+  return total;
+}
+
+async function processBatch(d: ScanDeps, uids: number[], uidValidity: string): Promise<ScanResult> {
+  // One round trip for the usual small alert: envelope, size and the first PREFETCH_BYTES of the source.
+  const metas = await d.client.fetchAll(
+    uids.join(','),
+    { uid: true, size: true, envelope: true, source: { maxLength: PREFETCH_BYTES } },
+    { uid: true },
+  );
+  const accepted: FetchMessageObject[] = [];
+  const ignored: number[] = [];
+  const quarantine: QuarantineRecord[] = [];
+  for (const m of metas) {
+    const t = triageMessage(
+      { from: m.envelope?.from?.[0]?.address, subject: m.envelope?.subject, sizeBytes: m.size ?? 0 },
+      d.filter,
+    );
+    if (t.action === 'accept') accepted.push(m);
+    else if (t.action === 'ignore') ignored.push(m.uid);
+    else quarantine.push(qRecord(d, m, uidValidity, t.reason, t.detail));
+  }
+  const inputs: EnqueueInput[] = [];
+  const queuedUids: number[] = [];
+  const complete = (m: FetchMessageObject): boolean => m.source !== undefined && (m.size ?? Infinity) <= PREFETCH_BYTES;
+  const byUid = new Map(accepted.filter(complete).map((m) => [m.uid, m.source]));
+  for (const group of bySize(accepted.filter((m) => !complete(m)))) {
+    const range = group.map((m) => m.uid).join(',');
+    for (const f of await d.client.fetchAll(range, { uid: true, source: true }, { uid: true }))
+      byUid.set(f.uid, f.source);
+  }
+  for (const m of accepted) {
+    const raw = byUid.get(m.uid);
+    if (!raw || raw.length === 0) {
+      quarantine.push(qRecord(d, m, uidValidity, 'unreadable', 'message source could not be fetched'));
+      continue;
+    }
+    queuedUids.push(m.uid);
+    inputs.push({
+      raw,
+      messageId: m.envelope?.messageId,
+      origin: { kind: 'imap', source: d.source.name, mailbox: d.source.mailbox, uidValidity, uid: m.uid },
+    });
+  }
+  d.assertHolder();
+  // Redis must have the jobs before anything is marked: a failure here leaves the mail unseen for the next pass.
+  await d.producer.enqueueMany(inputs);
+  recordMailTriage(d.source.name, {
+    accepted: inputs.length,
+    envelope_filter: ignored.length,
+    quarantined: quarantine.length,
+  });
+  d.assertHolder();
+  await markProcessed(d, queuedUids);
+  await moveIgnored(d, ignored);
+  await quarantineMessages(d, quarantine);
+  return { enqueued: inputs.length, ignored: ignored.length, quarantined: quarantine.length };
+}
+
+async function markProcessed(d: ScanDeps, uids: number[]): Promise<void> {
+  if (uids.length === 0) return;
+  const range = uids.join(',');
+  if (d.source.markSeen) await d.client.messageFlagsAdd(range, ['\\Seen'], { uid: true });
+  if (d.source.processedFolder) await d.client.messageMove(range, d.source.processedFolder, { uid: true });
+}
+
+async function moveIgnored(d: ScanDeps, uids: number[]): Promise<void> {
+  if (uids.length === 0 || !d.source.ignoredFolder) return;
+  await d.client.messageMove(uids.join(','), d.source.ignoredFolder, { uid: true });
+}
+
+async function quarantineMessages(d: ScanDeps, records: QuarantineRecord[]): Promise<void> {
+  if (records.length === 0) return;
+  // The reason is recorded before the move, so a crash in between cannot lose it.
+  await recordQuarantine(d.redis, d.prefix, records);
+  const range = records.map((r) => r.uid).join(',');
+  await d.client.messageFlagsAdd(range, [QUARANTINE_KEYWORD], { uid: true });
+  await d.client.messageMove(range, d.source.quarantineFolder, { uid: true });
+  for (const r of records) {
+    d.logger.warn({ source: d.source.name, uid: r.uid, reason: r.reason, detail: r.detail }, 'mail quarantined');
+  }
+}
+
+function qRecord(
+  d: ScanDeps,
+  m: FetchMessageObject,
+  uidValidity: string,
+  reason: string,
+  detail: string,
+): QuarantineRecord {
+  return {
+    source: d.source.name,
+    mailbox: d.source.mailbox,
+    uidValidity,
+    uid: m.uid,
+    ...(m.envelope?.messageId ? { messageId: m.envelope.messageId } : {}),
+    reason,
+    detail,
+    at: Date.now(),
+  };
+}
+
+/** Splits messages into groups whose total size stays under MAX_FETCH_BYTES. */
+function bySize(msgs: FetchMessageObject[]): FetchMessageObject[][] {
+  const groups: FetchMessageObject[][] = [];
+  let cur: FetchMessageObject[] = [];
+  let bytes = 0;
+  for (const m of msgs) {
+    const size = m.size ?? 0;
+    if (cur.length > 0 && bytes + size > MAX_FETCH_BYTES) {
+      groups.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(m);
+    bytes += size;
+  }
+  if (cur.length > 0) groups.push(cur);
+  return groups;
+}
+
+function toList(res: number[] | false | undefined): number[] {
+  return Array.isArray(res) ? res : [];
+}

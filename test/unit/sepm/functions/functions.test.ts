@@ -1,0 +1,336 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { zipSync } from 'fflate';
+import { createSepmClient, type SepmClient } from '../../../../src/sepm/client/client.ts';
+import { createSepFunctions, runSepFunction, type SepFunctions } from '../../../../src/sepm/functions/functions.ts';
+import type { EndpointStatusSummary, SepmPage } from '../../../../src/sepm/functions/types.ts';
+import { ErrorCodes } from '../../../../src/shared/errors.ts';
+import { fakeConfig, fixture, sendJson, sepmError, startFakeSepm, type FakeSepm } from '../../../helpers/fake-sepm.ts';
+
+/** Every real sample decoded through the client and the function set (plain HTTP stand-in server). */
+
+let sepm: FakeSepm;
+let client: SepmClient;
+let fns: SepFunctions;
+const NOW = Date.parse('2026-01-01T00:00:00Z');
+const V2_MSG = 'This FingerprintList is not supported by V1, please try V2!';
+
+beforeEach(async () => {
+  sepm = await startFakeSepm();
+  const cfg = fakeConfig(sepm.port);
+  client = createSepmClient(cfg, { retry: { attempts: 1, baseMs: 1, capMs: 2 } });
+  fns = createSepFunctions(client, cfg, { now: () => NOW });
+});
+
+afterEach(async () => {
+  await client.close();
+  await sepm.close();
+});
+
+const serve = (key: string, file: string, status = 200) =>
+  sepm.route(key, (_r, res) => sendJson(res, status, fixture(file)));
+
+describe('samples decoded by the functions', () => {
+  it('logs in with the token-only mock answer (no tokenExpiration → default lifetime)', async () => {
+    const mock = fixture<{ token: string }>('auth_authenticate_response.mock.json');
+    sepm.onLogin((_r, res) => {
+      sepm.validTokens.add(mock.token);
+      sendJson(res, 200, mock);
+    });
+    serve('GET /domains', 'domains_14.2.json');
+    await fns.getDomains();
+    await fns.getDomains();
+    expect(sepm.requests[0]!.headers.authorization).toBe(`Bearer ${mock.token}`);
+    expect(sepm.logins).toHaveLength(1);
+  });
+
+  it.each(['domains_14.2.json', 'domains.sepm14_3.json'])('get-domains: %s', async (file) => {
+    serve('GET /domains', file);
+    const out = await fns.getDomains({});
+    expect(out.success).toBe(true);
+    expect(out.content.map((d) => d.name)).toContain('Default');
+  });
+
+  it.each(['groups_page_14.2.json', 'groups_page_14.3ru6_raw.json', 'groups.sepm14_3.json'])(
+    'get-groups: %s',
+    async (file) => {
+      serve('GET /groups', file);
+      const out = await fns.getGroups({ domain: 'D', mode: 'tree' });
+      const raw = fixture<SepmPage<{ fullPathName: string }>>(file);
+      expect(out.content.content.map((g) => g.fullPathName)).toEqual(raw.content.map((g) => g.fullPathName));
+      expect(out.content.content.every((g) => !g.createdBy || g.createdBy === g.createdBy.trim())).toBe(true);
+      expect(sepm.requests[0]!.query.get('mode')).toBe('tree');
+    },
+  );
+
+  it.each([
+    'computers_page_14.2_two_clients.json',
+    'computers_hostname.mock.json',
+    'computers_non_compliant.mock.json',
+    'computers_page_14.3ru6_sanitized.json',
+    'computers_by_name.sepm14_3.integration_output.json',
+  ])('get-computers: %s (annotated, UTC, matching ids over all pages)', async (file) => {
+    serve('GET /computers', file);
+    const page = await fns.getComputers({ computerName: 'WIN-*', matchingEndpointIds: true });
+    const raw = fixture<SepmPage<{ uniqueId: string }>>(file);
+    const content = page.content as SepmPage<Record<string, unknown>> & { endpoints_matching_ids: string[] };
+    expect(content.endpoints_matching_ids).toEqual(raw.content.map((c) => c.uniqueId));
+    expect(content.content[0]!.readableLastUpdateTime).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+    expect(sepm.requests[0]!.query.get('computerName')).toBe('WIN-*');
+    expect(sepm.requests[0]!.query.get('pageIndex')).toBe('1');
+  });
+
+  it('get-computers status summary = the oracle', async () => {
+    serve('GET /computers', 'computers_non_compliant.mock.json');
+    const out = await fns.getComputers({ status: true });
+    expect(out.content as EndpointStatusSummary).toEqual(
+      fixture('expected_endpoints_status_for_non_compliant_mock.json'),
+    );
+  });
+
+  it('move-endpoint: BulkResponse, previous group recorded', async () => {
+    serve('GET /computers', 'computers_hostname.mock.json');
+    serve('PATCH /computers', 'computers_patch_move_response_14.2.json');
+    const out = await fns.moveEndpoint({ groupId: 'G2', hardwareKey: 'HK1' });
+    expect(out).toMatchObject({
+      success: true,
+      content: { results: [{ responseCode: '200', responseMessage: 'OK' }] },
+    });
+    expect(out.content.previousGroupId).toEqual(expect.any(String));
+    const patch = sepm.requests.find((r) => r.method === 'PATCH')!;
+    expect(JSON.parse(patch.body)).toEqual([{ group: { id: 'G2' }, hardwareKey: 'HK1' }]);
+  });
+
+  it.each(['command_queue_eoc_response_14.3ru8.json', 'command_queue_eoc_response_computer_and_group_14.2.json'])(
+    'scan-endpoints: %s',
+    async (file) => {
+      serve('POST /command-queue/eoc', file);
+      const out = await fns.scanEndpoints({
+        computerIds: 'C1, C2',
+        groupIds: 'G1',
+        scanType: 'QUICK_SCAN',
+        description: 'd',
+        sha256: 'a'.repeat(64),
+      });
+      expect(out.content).toEqual(fixture(file));
+      const req = sepm.requests[0]!;
+      expect(req.query.getAll('computer_ids')).toEqual(['C1', 'C2']);
+      expect(req.body).toContain(`<Hash name="SHA256" value="${'a'.repeat(64)}" />`);
+    },
+  );
+
+  it.each(['command_queue_quarantine_response_14.2.json', 'quarantine_response.sepm14_3.json'])(
+    'quarantine: %s',
+    async (file) => {
+      serve('POST /command-queue/quarantine', file);
+      const out = await fns.quarantineEndpoints({ hardwareKeys: 'HK', undo: true });
+      expect(out.content).toEqual(fixture(file));
+      expect(sepm.requests[0]!.query.get('undo')).toBe('true');
+      expect(sepm.requests[0]!.query.has('computer_ids')).toBe(false);
+    },
+  );
+
+  it.each(['command_queue_files_response_14.2.json', 'command_queue_files_response_14.3ru8.json'])(
+    'upload-file: %s',
+    async (file) => {
+      serve('POST /command-queue/files', file);
+      const out = await fns.uploadFile({ filePath: 'C:\\a.exe', computerIds: 'C1', md5: 'b'.repeat(32) });
+      expect(out.content).toEqual(fixture(file));
+      expect(sepm.requests[0]!.query.get('source')).toBe('FILESYSTEM');
+      expect(sepm.requests[0]!.query.has('sha256')).toBe(false);
+    },
+  );
+
+  it('cancel-command', async () => {
+    serve('POST /command-queue/CMD/cancel', 'cancel_command_response.sepm14_3.json');
+    expect((await fns.cancelCommand({ commandId: 'CMD' })).content).toEqual(
+      fixture('cancel_command_response.sepm14_3.json'),
+    );
+  });
+
+  it.each([
+    ['command_status_eoc_quickscan_14.2.json', 'scan', 'In progress'],
+    ['command_status_eoc_remediate_14.2.json', 'remediation', 'Completed'],
+    ['command_status_quarantine_pending_14.3ru8.json', 'quarantine', 'In progress'],
+    ['command_status_quarantine_not_received.sepm14_3.integration_output.json', 'quarantine', 'In progress'],
+    ['integration_output_command_status_prefilter_match.mock.json', 'remediation', 'Completed'],
+    ['integration_output_command_status_prefilter_no_match.mock.json', 'scan', 'In progress'],
+    ['integration_output_command_status_processed_scan.mock.json', 'scan', 'Completed'],
+  ] as const)('get-command-status: %s', async (file, statusType, state) => {
+    serve('GET /command-queue/CMD', file);
+    const out = await fns.getCommandStatus({ commandId: 'CMD', statusType });
+    expect(out.content.status.overall_command_state).toBe(state);
+    expect(out.content.status.total_ep_count).toBe(fixture<SepmPage<unknown>>(file).content.length);
+  });
+
+  it('get-file-content: zip + XOR → base64 of the EICAR oracle', async () => {
+    const b64 = fixture<{ content: string }>('file_content.sepm14_3.integration_output.json').content;
+    const zip = zipSync({
+      ['44D88612FEA8A8F36DE82E1278ABB02F']: Buffer.from(Buffer.from(b64, 'base64').map((b) => b ^ 0x55)),
+      'metadata.xml': Buffer.from('<Metadata><File Key="85"/></Metadata>'),
+    });
+    sepm.route('GET /command-queue/file/A5E2/content', (_r, res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      res.end(Buffer.from(zip));
+    });
+    expect((await fns.getFileContent({ fileId: 'A5E2' })).content).toBe(b64);
+  });
+
+  it('get-critical-events: list cut to the results limit client-side', async () => {
+    serve('GET /events/critical', 'events_critical_trimmed.json');
+    const out = await fns.getCriticalEvents({ includeAcknowledged: true, resultsLimit: 3 });
+    expect(out.content.criticalEventsInfoList).toHaveLength(3);
+    expect(out.content.totalUnacknowledgedMessages).toBe(44);
+    expect(sepm.requests[0]!.query.get('includeAcknowledged')).toBe('true');
+  });
+
+  it.each([
+    ['GET /version', 'version_14.2.1031.0100.json'],
+    ['GET /version', 'version_14.3.25029.9000.json'],
+    ['GET /policies/exceptions/P', 'exceptions_policy.sepm14_3.json'],
+  ])('generic request decodes %s (%s)', async (key, file) => {
+    serve(key, file);
+    await expect(client.request('GET', key.split(' ')[1]!)).resolves.toEqual(fixture(file));
+  });
+
+  it('policy summary decodes as a page with sort null', async () => {
+    serve('GET /policies/summary', 'policy_summary.sepm14_3.subset.json');
+    const all = await client.all('/policies/summary', { domainId: 'D' });
+    expect(all.content).toHaveLength(3);
+  });
+
+  it('the real 400 body becomes SEPM_BAD_REQUEST with its message', async () => {
+    serve('GET /policies/summary/msl', 'error_400_policy_type_invalid_14.3.json', 400);
+    await expect(client.request('GET', '/policies/summary/msl')).rejects.toMatchObject({
+      code: ErrorCodes.SEPM_BAD_REQUEST,
+      message: expect.stringContaining('The policy type argument is invalid.'),
+    });
+  });
+});
+
+describe('fingerprint lists', () => {
+  const base = { name: 'Blacklist', description: 'd', domainId: 'D' };
+
+  it('get by name (v1 sample) and the real 410 as a "does not exist" outcome', async () => {
+    serve('GET /policy-objects/fingerprints', 'fingerprint_list_get_14.2.json');
+    const got = await fns.getFingerprintList({ name: 'Blacklist', domainId: 'D' });
+    expect(got.content).toMatchObject({ exists: true, apiVersion: 'v1', list: { hashType: 'MD5' } });
+    serve('GET /policy-objects/fingerprints', 'error_410_fingerprint_list_not_found_14.3ru8.json', 410);
+    const missing = await fns.getFingerprintList({ name: 'Blacklist2', domainId: 'D' });
+    expect(missing).toMatchObject({
+      success: true,
+      reason: 'fingerprint list does not exist',
+      content: { exists: false },
+    });
+    expect(missing.content.error?.errorMessage).toBe('Fingerprint list with ID Blacklist2 do not exist');
+  });
+
+  it.each(['fingerprint_list_post_response_14.2.json', 'fingerprint_list_post_response_14.3ru8.json'])(
+    'add: %s',
+    async (file) => {
+      serve('POST /policy-objects/fingerprints', file);
+      const out = await fns.addFingerprintList({ ...base, hash: 'a'.repeat(64) });
+      expect(out.content).toMatchObject({ created: true, id: fixture<{ id: string }>(file).id });
+      expect(JSON.parse(sepm.requests[0]!.body)).toEqual({ ...base, hashType: 'SHA256', data: ['A'.repeat(64)] });
+    },
+  );
+
+  it('add: 409 duplicate is an outcome; v1 "not supported" falls back to v2', async () => {
+    sepm.route('POST /policy-objects/fingerprints', (_r, res) =>
+      sepmError(res, 409, 'File Fingerprint already exists'),
+    );
+    expect(await fns.addFingerprintList({ ...base, hash: 'a'.repeat(32) })).toMatchObject({
+      success: true,
+      content: { created: false },
+    });
+    sepm.route('POST /sepm/api/v1/policy-objects/fingerprints', (_r, res) => sepmError(res, 400, V2_MSG));
+    sepm.route('POST /sepm/api/v2/policy-objects/fingerprints', (_r, res) => sendJson(res, 200, { id: 'NEW' }));
+    const out = await fns.addFingerprintList({ ...base, hash: 'a'.repeat(32) });
+    expect(out.content).toEqual({ created: true, id: 'NEW', apiVersion: 'v2' });
+    expect(JSON.parse(sepm.requests.at(-1)!.body).data).toEqual([{ MD5: 'A'.repeat(32) }]);
+  });
+
+  it('update a v2 list (sample data): keeps pairs, adds and removes single hashes, posts to /v2', async () => {
+    const data = fixture<{ data: unknown[] }>('fingerprint_list_v2_data_format.subset.json').data;
+    sepm.route('GET /sepm/api/v1/policy-objects/fingerprints/L2', (_r, res) => sepmError(res, 400, V2_MSG));
+    sepm.route('GET /sepm/api/v2/policy-objects/fingerprints/L2', (_r, res) =>
+      sendJson(res, 200, { id: 'L2', name: 'n', data }),
+    );
+    sepm.route('POST /sepm/api/v2/policy-objects/fingerprints/L2', (_r, res) => {
+      res.writeHead(200);
+      res.end();
+    });
+    const out = await fns.updateFingerprintList({
+      id: 'L2',
+      ...base,
+      addHashes: 'c'.repeat(32),
+      removeHashes: 'ff8c053969c0a52ff267d25138c71553',
+    });
+    expect(out.content).toMatchObject({ updated: true, apiVersion: 'v2' });
+    const body = JSON.parse(sepm.requests.at(-1)!.body);
+    expect(body.hashType).toBeUndefined();
+    expect(body.data).toHaveLength(4);
+    expect(body.data).toContainEqual({ MD5: 'C'.repeat(32) });
+    expect(body.data).toContainEqual(data[2]);
+    expect(body.data).not.toContainEqual(data[1]);
+  });
+
+  it('update a v1 list with the complete set; mixed types are refused before writing', async () => {
+    serve('GET /policy-objects/fingerprints/B5', 'fingerprint_list_get_14.2.json');
+    sepm.route('POST /policy-objects/fingerprints/B5', (_r, res) => {
+      res.writeHead(204);
+      res.end();
+    });
+    await fns.updateFingerprintList({ id: 'B5', ...base, hashes: ['a'.repeat(32), 'b'.repeat(32)] });
+    expect(JSON.parse(sepm.requests.at(-1)!.body)).toMatchObject({
+      hashType: 'MD5',
+      data: ['A'.repeat(32), 'B'.repeat(32)],
+    });
+    const posts = sepm.requests.filter((r) => r.method === 'POST').length;
+    await expect(fns.updateFingerprintList({ id: 'B5', ...base, addHashes: 'a'.repeat(64) })).rejects.toMatchObject({
+      code: ErrorCodes.SEPM_INPUT_INVALID,
+    });
+    expect(sepm.requests.filter((r) => r.method === 'POST')).toHaveLength(posts);
+  });
+
+  it('delete: empty body = deleted; 410 = "does not exist" outcome', async () => {
+    sepm.route('DELETE /policy-objects/fingerprints/A', (_r, res) => {
+      res.writeHead(200);
+      res.end();
+    });
+    serve('DELETE /policy-objects/fingerprints/B', 'error_410_fingerprint_list_not_found_14.3ru8.json', 410);
+    expect((await fns.deleteFingerprintList({ id: 'A' })).content).toEqual({ deleted: true, apiVersion: 'v1' });
+    expect(await fns.deleteFingerprintList({ id: 'B' })).toMatchObject({ success: true, content: { deleted: false } });
+  });
+
+  it('assign: checks policy inheritance, 400 refusal is an outcome', async () => {
+    const groups = fixture<SepmPage<{ id: string; policyInheritanceEnabled: boolean }>>('groups_page_14.2.json');
+    groups.content[1]!.policyInheritanceEnabled = false; // both sample groups inherit; give one its own policies
+    sepm.route('GET /groups', (_r, res) => sendJson(res, 200, groups));
+    const inheriting = groups.content[0]!;
+    const own = groups.content[1]!;
+    const out = await fns.assignFingerprintListToGroup({ fingerprintListId: 'F', groupId: inheriting.id });
+    expect(out).toMatchObject({ success: false, content: { assigned: false, policyInheritanceEnabled: true } });
+    const unknown = await fns.assignFingerprintListToGroup({ fingerprintListId: 'F', groupId: 'NOPE' });
+    expect(unknown).toMatchObject({ success: false, reason: 'group NOPE not found' });
+    sepm.route(`PUT /groups/${own.id}/system-lockdown/fingerprints/F`, (_r, res) =>
+      sepmError(res, 400, 'invalid list'),
+    );
+    const refused = await fns.assignFingerprintListToGroup({ fingerprintListId: 'F', groupId: own.id });
+    expect(refused).toMatchObject({ success: true, content: { assigned: false } });
+    expect(refused.reason).toContain('invalid list');
+    expect(sepm.requests.filter((r) => r.method === 'PUT')).toHaveLength(1);
+  });
+});
+
+describe('runSepFunction', () => {
+  it('validates before any HTTP call and dispatches by kebab-case name', async () => {
+    serve('GET /domains', 'domains_14.2.json');
+    await expect(runSepFunction(fns, 'scan-endpoints', { scanType: 'QUICK_SCAN' })).rejects.toMatchObject({
+      code: ErrorCodes.SEPM_INPUT_INVALID,
+    });
+    expect(sepm.logins).toHaveLength(0);
+    expect(sepm.requests).toHaveLength(0);
+    const out = await runSepFunction(fns, 'get-domains', undefined);
+    expect(out.success).toBe(true);
+  });
+});
