@@ -4,7 +4,15 @@ import { globMatcher } from './glob.ts';
 import { domainMatcher, hostMatcher } from './host-match.ts';
 import { ipMatcher } from './ip-match.ts';
 
-export { globMatcher, pathGlobToRegExp, plainGlobToRegExp, type GlobKind } from './glob.ts';
+export {
+  compilePathGlob,
+  compilePlainGlob,
+  globMatcher,
+  pathGlobToRegExp,
+  plainGlobToRegExp,
+  type GlobKind,
+  type GlobTester,
+} from './glob.ts';
 export { domainMatcher, hostMatcher } from './host-match.ts';
 export { ipMatcher, parseIp } from './ip-match.ts';
 
