@@ -7,6 +7,7 @@ import { createIntakeProducer, type IntakeProducer } from './ingest/intake-queue
 import { createIntakeWorker } from './ingest/intake-worker.ts';
 import { SpoolSource } from './ingest/spool-source.ts';
 import { checkConfigSemantics } from './config/semantics.ts';
+import { assertTlsVerificationOn, plainTextWarnings } from './config/tls-policy.ts';
 import { createSepmFromConfig, sepmConfigFor, startEnrichment, type SepmHandle } from './enrich/start.ts';
 import { analyzeMail, analyzeOptionsFromConfig } from './parsers/index.ts';
 import { AppError, ErrorCodes, describeError } from './shared/errors.ts';
@@ -61,6 +62,9 @@ type Stopper = (deadlineMs: number) => Promise<void>;
 export async function startService(opts: StartOptions): Promise<RunningService> {
   const { config, logger } = opts;
   checkConfigSemantics(config);
+  // Certificate verification is never off: a process-wide switch in the environment is refused, not obeyed.
+  assertTlsVerificationOn(process.env);
+  for (const warning of plainTextWarnings(config)) logger.warn({ tls: 'off' }, `NO TLS: ${warning}`);
   await assertRedisReachable(config.redis.url);
   const roles = new Set<Role>(opts.roles.includes('all') ? ['watcher', 'worker', 'enrich', 'web'] : opts.roles);
   const redis = createRedis(config.redis.url);
