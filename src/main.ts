@@ -7,6 +7,7 @@ import { createIntakeProducer, type IntakeProducer } from './jobs/intake-queue.t
 import { createIntakeWorker } from './intake/worker.ts';
 import { SpoolSource } from './ingest/spool/spool-source.ts';
 import { checkConfigSemantics } from './config/semantics.ts';
+import { assertTlsVerificationOn, plainTextWarnings } from './config/tls-policy.ts';
 import { checkSepmMode } from './config/sepm-mode.ts';
 import {
   createSepmFromConfig,
@@ -77,6 +78,9 @@ export async function startService(opts: StartOptions): Promise<RunningService> 
   const { config, logger } = opts;
   const roles = new Set<Role>(opts.roles.includes('all') ? ['watcher', 'worker', 'enrich', 'web'] : opts.roles);
   checkConfigSemantics(config);
+  // Certificate verification is never off: a process-wide switch in the environment is refused, not obeyed.
+  assertTlsVerificationOn(process.env);
+  for (const warning of plainTextWarnings(config)) logger.warn({ tls: 'off' }, `NO TLS: ${warning}`);
   // Before Redis: a SEPM misconfiguration is reported as such, not hidden behind a connection error.
   checkSepmMode(config, { needsSepm: roles.has('enrich') || (roles.has('web') && config.http.enabled) });
   await assertRedisReachable(config.redis.url);

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { isLoopbackHost } from './tls-policy.ts';
 
 /**
  * The whole configuration as one zod schema. Every key has a default that runs the service standalone
@@ -28,7 +29,7 @@ export const sepmSchema = z
     /** SEPM host name or IP; required in live mode by the roles that talk to SEPM. */
     host: z.string().min(1).optional(),
     port: z.number().int().min(1).max(65535).default(8446),
-    /** http is only for the local simulator; production SEPM is always https. */
+    /** http is only for a simulator on loopback (refused for any other host); production SEPM is always https. */
     protocol: z.enum(['https', 'http']).default('https'),
     basePath: z.string().default('/sepm/api/v1'),
     authPath: z.string().default('/sepm/api/v1/identity/authenticate'),
@@ -63,7 +64,11 @@ export const sepmSchema = z
       .min(1)
       .default(100 * 1024 * 1024),
   })
-  .strict();
+  .strict()
+  .refine((c) => c.protocol === 'https' || !c.host || isLoopbackHost(c.host), {
+    path: ['protocol'],
+    message: 'http is accepted only for a loopback host (localhost, 127.0.0.0/8, ::1); SEPM must be reached over https',
+  });
 
 export const imapSourceSchema = z
   .object({
@@ -75,7 +80,7 @@ export const imapSourceSchema = z
     port: z.number().int().min(1).max(65535).default(993),
     /** true = implicit TLS (993); false = plain connection upgraded with STARTTLS when the server offers it. */
     secure: z.boolean().default(true),
-    /** Refuse to log in without TLS (STARTTLS required when secure is false). */
+    /** Refuse to log in without TLS (STARTTLS required when secure is false); false only for a loopback host. */
     requireTls: z.boolean().default(true),
     user: z.string().min(1),
     password: secret,
@@ -96,7 +101,11 @@ export const imapSourceSchema = z
     /** Re-issue IDLE / NOOP this often so a dead connection is noticed, seconds. */
     idleRefreshSec: z.number().int().min(5).default(240),
   })
-  .strict();
+  .strict()
+  .refine((c) => c.secure || c.requireTls || isLoopbackHost(c.host), {
+    path: ['requireTls'],
+    message: 'false is accepted only for a loopback host (localhost, 127.0.0.0/8, ::1): use secure or STARTTLS',
+  });
 
 export const mailSchema = z
   .object({
@@ -213,7 +222,11 @@ export const soarSchema = z
       .default({ path: 'var/incidents.db' }),
     ibm: z
       .object({
-        url: z.string().url(),
+        /** https only: the API key crosses this connection. */
+        url: z
+          .string()
+          .url()
+          .refine((u) => u.toLowerCase().startsWith('https://'), 'must be an https:// URL (TLS cannot be turned off)'),
         org: z.string().min(1),
         apiKeyId: z.string().optional(),
         apiKeySecret: secret,

@@ -1,3 +1,5 @@
+import { compileLinearRegex, type LinearRegex } from './linear-regex.ts';
+
 /**
  * Envelope filter applied by ingest before a mail is queued (pure): allowed senders, subject patterns and the
  * raw size cap. Mail that fails is left alone (or moved aside), never parsed.
@@ -40,18 +42,34 @@ export function senderAllowed(from: string | undefined, allowed: string[]): bool
   });
 }
 
-/** A pattern is a case-insensitive substring, or a regular expression written as /…/flags. */
+const compiled = new Map<string, LinearRegex | null>();
+
+/** `/source/flags` compiled by the linear matcher; null = not written as a regex. Throws LinearRegexError. */
+export function subjectRegex(pattern: string): LinearRegex | null {
+  const re = /^\/(.+)\/([a-z]*)$/.exec(pattern);
+  if (!re) return null;
+  let hit = compiled.get(pattern);
+  if (hit === undefined) {
+    hit = compileLinearRegex(re[1] as string, re[2]);
+    compiled.set(pattern, hit);
+  }
+  return hit;
+}
+
+/**
+ * A pattern is a case-insensitive substring, or a regular expression written as /…/flags. Regexes run on a
+ * linear-time matcher (the subject is mail-derived; RegExp backtracking could hang the watcher); one it cannot
+ * run matches nothing here and is refused at config load (checkConfigSemantics).
+ */
 export function subjectMatches(subject: string, patterns: string[]): boolean {
   const s = subject.toLowerCase();
   return patterns.some((pattern) => {
-    const re = /^\/(.+)\/([a-z]*)$/.exec(pattern);
-    if (re) {
-      try {
-        return new RegExp(re[1] as string, re[2]).test(subject);
-      } catch {
-        return false;
-      }
+    let re: LinearRegex | null;
+    try {
+      re = subjectRegex(pattern);
+    } catch {
+      return false;
     }
-    return s.includes(pattern.toLowerCase());
+    return re ? re.test(subject) : s.includes(pattern.toLowerCase());
   });
 }

@@ -1,4 +1,7 @@
+import { compilePathGlob, compilePlainGlob, type GlobTester } from './glob-nfa.ts';
 import { invalidEntry } from './ip-match.ts';
+
+export { compilePathGlob, compilePlainGlob, type GlobTester } from './glob-nfa.ts';
 
 /**
  * Glob flavours:
@@ -13,51 +16,26 @@ import { invalidEntry } from './ip-match.ts';
  */
 export type GlobKind = 'plain' | 'path' | 'user' | 'host';
 
-const SPECIAL = /[.+^${}()|[\]\\]/g;
-
-function escape(text: string): string {
-  return text.replace(SPECIAL, '\\$&');
+/**
+ * Path glob → linear-time tester over a value whose separators were normalised to `/`. The name is kept from
+ * when this returned a RegExp; the tester has the same `test(value)` shape and never backtracks.
+ * Prefer compilePathGlob in new code.
+ */
+export function pathGlobToRegExp(pattern: string): GlobTester {
+  return compilePathGlob(pattern);
 }
 
-/** Path glob → RegExp over a value whose separators were normalised to `/`. */
-export function pathGlobToRegExp(pattern: string): RegExp {
-  const p = pattern.replace(/\\/g, '/');
-  let out = '';
-  for (let i = 0; i < p.length; i++) {
-    const c = p[i] as string;
-    if (c === '*' && p[i + 1] === '*') {
-      i++;
-      if (p[i + 1] === '/') {
-        i++;
-        out += '(?:.*/)?';
-      } else {
-        out += '.*';
-      }
-    } else if (c === '*') {
-      out += '[^/]*';
-    } else if (c === '?') {
-      out += '[^/]';
-    } else {
-      out += escape(c);
-    }
-  }
-  return new RegExp(`^${out}$`, 'is');
-}
-
-export function plainGlobToRegExp(pattern: string): RegExp {
-  let out = '';
-  for (const c of pattern) out += c === '*' ? '.*' : c === '?' ? '.' : escape(c);
-  return new RegExp(`^${out}$`, 'is');
-}
-
-function combine(res: RegExp[]): RegExp | null {
-  if (res.length === 0) return null;
-  return new RegExp(`^(?:${res.map((r) => r.source.slice(1, -1)).join('|')})$`, 'is');
+/**
+ * Plain glob → linear-time tester (see pathGlobToRegExp for the name).
+ * Prefer compilePlainGlob in new code.
+ */
+export function plainGlobToRegExp(pattern: string): GlobTester {
+  return compilePlainGlob(pattern);
 }
 
 interface CompiledGlob {
   rule: string;
-  re: RegExp;
+  re: GlobTester;
   /** Also try the value's short form (file name, bare user, short host). */
   short: boolean;
 }
@@ -77,9 +55,9 @@ function shortForm(value: string, kind: GlobKind): string | null {
 
 function compileGlob(entry: string, kind: GlobKind, rule: string): CompiledGlob {
   const e = entry.trim();
-  if (kind === 'path') return { rule, re: pathGlobToRegExp(e), short: !/[\\/]/.test(e) };
+  if (kind === 'path') return { rule, re: compilePathGlob(e), short: !/[\\/]/.test(e) };
   const short = (kind === 'user' && !/[\\@]/.test(e)) || (kind === 'host' && !e.includes('.'));
-  return { rule, re: plainGlobToRegExp(e), short };
+  return { rule, re: compilePlainGlob(e), short };
 }
 
 /**
@@ -96,17 +74,13 @@ export function globMatcher(
     if (kind === 'path' && /\*{3,}/.test(entry)) throw invalidEntry(listName, i, entry, 'more than two * in a row');
     return compileGlob(entry, kind, `${listName}: ${entry.trim()}`);
   });
-  // One anchored alternation answers "no match" (the common case) in a single regex run; the rule is looked up
-  // only on a hit.
-  const any = combine(globs.map((g) => g.re));
-  const anyShort = combine(globs.filter((g) => g.short).map((g) => g.re));
+  // Each glob is matched by its own linear-time NFA walk (O(value × pattern)); no RegExp ever sees the value.
   return (value: string) => {
-    if (!any) return null;
+    if (globs.length === 0) return null;
     let v = value.trim();
     if (kind === 'path') v = v.replace(/\\/g, '/');
     if (kind === 'host') v = v.replace(/\.$/, '');
-    const s = anyShort ? shortForm(v, kind) : null;
-    if (!any.test(v) && !(s !== null && anyShort?.test(s))) return null;
+    const s = globs.some((g) => g.short) ? shortForm(v, kind) : null;
     for (const g of globs) {
       if (g.re.test(v) || (g.short && s !== null && g.re.test(s))) return g.rule;
     }

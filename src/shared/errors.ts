@@ -37,6 +37,8 @@ export const ErrorCodes = {
   SEPM_TIMEOUT: 'SEPM_TIMEOUT',
   SEPM_BAD_RESPONSE: 'SEPM_BAD_RESPONSE',
   SEPM_FILE_FORMAT: 'SEPM_FILE_FORMAT',
+  /** A file download refused as a likely zip bomb or hostile archive (member count, names, sizes). */
+  SEPM_FILE_UNSAFE: 'SEPM_FILE_UNSAFE',
   SEPM_TLS: 'SEPM_TLS',
   // SOAR
   SOAR_AUTH_FAILED: 'SOAR_AUTH_FAILED',

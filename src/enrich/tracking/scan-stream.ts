@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import type { SepmClient } from '../../sepm/client/client.ts';
-import { csvTimestamp } from '../../sepm/results/csv.ts';
+import { CSV_OPTIONS, csvTimestamp } from '../../sepm/results/csv.ts';
 import { parseScanResult } from '../../sepm/results/scan-result.ts';
 import type { CommandStatusEntry, ScanResult } from '../../sepm/functions/schemas.ts';
 import { overallState, isTerminalState, type CommandStatusLike, type StatusEntryLike } from '../rows/command-rows.ts';
@@ -77,7 +77,7 @@ async function addEntry(acc: Acc, e: CommandStatusEntry, limit: number, write: (
   if (!acc.artifactValue) acc.artifactValue = sr.artifact_value;
   const rows = csvRows(e, sr);
   acc.csvLines += rows.length;
-  if (rows.length) await write(stringify(rows));
+  if (rows.length) await write(stringify(rows, CSV_OPTIONS));
   const room = limit - acc.keptMatches;
   if (room > 0) {
     const kept = cut(sr, room);
@@ -146,10 +146,14 @@ async function finish(
     scan_eoc_hits_over_limit: over,
   };
   if (!over) return { status };
-  const head = stringify([[`Eoc scan results of artifact '${acc.artifactValue}' for commandid '${commandId}'.`]]);
-  const header = stringify([
-    ['Computer name', 'Computer id', 'Artifact type', 'Artifact value', 'File path', 'Hash value'],
-  ]);
+  const head = stringify(
+    [[`Eoc scan results of artifact '${acc.artifactValue}' for commandid '${commandId}'.`]],
+    CSV_OPTIONS,
+  );
+  const header = stringify(
+    [['Computer name', 'Computer id', 'Artifact type', 'Artifact value', 'File path', 'Hash value']],
+    CSV_OPTIONS,
+  );
   const content = Buffer.concat([Buffer.from(head + header, 'utf8'), await readFile(file)]);
   const name = `EOC_scan_results_for_commandid_${commandId}_${csvTimestamp(opts.now)}.csv`;
   return { status, csv: { name, content } };

@@ -101,7 +101,7 @@ export async function getFileContent(
     raw: true,
     maxBytes: cfg.maxFileBytes,
   });
-  const file = decodeSepmFileZip(zip, cfg.maxFileBytes);
+  const file = await decodeSepmFileZip(zip, cfg.maxFileBytes);
   return { success: true, content: file.bytes.toString('base64') };
 }
 

@@ -6,13 +6,20 @@ import type { CsvAttachment, ProcessedCommandEntry } from '../functions/types.ts
  * csv-stringify (paths contain commas and quotes). The caller attaches `{ name, content }` to the incident.
  */
 
+/**
+ * Options for every CSV attachment. Cells come from endpoints (file paths, computer names) and are opened by
+ * analysts in spreadsheets, so a cell starting with `= + - @`, tab or CR (or their full-width forms) is prefixed
+ * with `'` and shown as text instead of run as a formula (CSV injection).
+ */
+export const CSV_OPTIONS = { escape_formulas: true } as const;
+
 /** `%Y%m%d%H%M%S` in UTC. */
 export function csvTimestamp(at: Date): string {
   return at.toISOString().slice(0, 19).replace(/[-T:]/g, '');
 }
 
 function toCsv(title: string, header: string[], rows: string[][]): string {
-  return stringify([[title]]) + stringify([header, ...rows]);
+  return stringify([[title]], CSV_OPTIONS) + stringify([header, ...rows], CSV_OPTIONS);
 }
 
 /**
