@@ -3,8 +3,4 @@
 import { register } from 'tsx/esm/api';
 
 register();
-// Before any command: an uncaught exception or unhandled rejection is logged as fatal and exits 1.
-const { installFatalHandlers } = await import('../src/cli/fatal.ts');
-installFatalHandlers();
-const { main } = await import('../src/cli/index.ts');
-process.exitCode = await main(process.argv.slice(2));
+await import('../src/cli/entry.ts');
