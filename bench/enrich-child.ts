@@ -11,6 +11,17 @@ import { startSepmSim } from '../sim/sepm/index.ts';
 
 const say = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`);
 
+/** Exits 0 once `stop` has finished, 1 (with the reason on stderr) if it failed: a failed stop is a bench error. */
+function exitAfter(stop: () => Promise<void>): void {
+  stop().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      process.stderr.write(`enrich-child: stop failed: ${String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
+
 async function sim(): Promise<void> {
   const computers = Number(process.env.BENCH_COMPUTERS ?? 300);
   const plant = Number(process.env.BENCH_PLANT ?? 0);
@@ -30,7 +41,7 @@ async function sim(): Promise<void> {
   });
   process.on('SIGTERM', () => {
     say({ logins: s.state.stats.logins, requests: s.state.stats.requests });
-    void s.stop().then(() => process.exit(0));
+    exitAfter(() => s.stop());
   });
 }
 
@@ -54,10 +65,10 @@ async function worker(): Promise<void> {
   say({ ready: true });
   process.on('SIGTERM', () => {
     const stats = enr.sepm.client.stats;
-    void enr.close().then(async () => {
+    exitAfter(async () => {
+      await enr.close();
       await soar.close();
       say({ stats });
-      process.exit(0);
     });
   });
 }

@@ -3,5 +3,4 @@
 import { register } from 'tsx/esm/api';
 
 register();
-const { main } = await import('../src/cli/index.ts');
-process.exitCode = await main(process.argv.slice(2));
+await import('../src/cli/entry.ts');

@@ -204,7 +204,9 @@ function makeListener(ctx: SimContext, auth: SimAuth, faults: Faults) {
       .then((out) => {
         entry.status = out.status;
         send(res, out);
-      });
+      })
+      // A throw while writing (e.g. the socket went away) must not become an unhandled rejection.
+      .catch((err: unknown) => res.destroy(err instanceof Error ? err : new Error(String(err))));
   };
 }
 

@@ -46,8 +46,8 @@ export const REDACT_PATHS = [
 export interface LoggerSettings {
   level?: string;
   name?: string;
-  /** Where to write; defaults to stdout. Tests pass a stream to capture output. */
-  destination?: NodeJS.WritableStream;
+  /** Where to write; defaults to stdout. Tests pass a stream to capture output; the fatal logger a sync fd. */
+  destination?: NodeJS.WritableStream | pino.DestinationStream;
 }
 
 export function createLogger(settings: LoggerSettings = {}): Logger {
