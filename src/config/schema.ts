@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { isLoopbackHost } from './tls-policy.ts';
+import { isLoopbackHost } from './loopback.ts';
 
 /**
  * The whole configuration as one zod schema. Every key has a default that runs the service standalone

@@ -1,6 +1,8 @@
-import ipaddr from 'ipaddr.js';
 import { AppError, ErrorCodes } from '../shared/errors.ts';
 import type { Config } from './schema.ts';
+import { isLoopbackHost } from './loopback.ts';
+
+export { isLoopbackHost };
 
 /**
  * TLS is never switched off silently. Plain-text connections are accepted only to loopback (the in-process
@@ -8,17 +10,6 @@ import type { Config } from './schema.ts';
  * verification cannot be turned off at all: a custom CA bundle (`caBundle`) is the supported way to trust a
  * self-signed or private-CA server.
  */
-
-/** `localhost`, 127.0.0.0/8 or ::1 (brackets allowed). Host names other than `localhost` are never loopback. */
-export function isLoopbackHost(host: string): boolean {
-  const h = host
-    .trim()
-    .toLowerCase()
-    .replace(/^\[(.*)\]$/, '$1');
-  if (h === 'localhost' || h === 'localhost.') return true;
-  if (!ipaddr.isValid(h)) return false;
-  return ipaddr.parse(h).range() === 'loopback';
-}
 
 /** Refuses to start when the environment disables certificate verification for the whole process. */
 export function assertTlsVerificationOn(env: NodeJS.ProcessEnv = process.env): void {

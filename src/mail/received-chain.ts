@@ -1,5 +1,6 @@
 import type { SenderAuthConfig } from '../config/schema.ts';
-import { globMatcher, ipMatcher, parseIp } from '../whitelist/index.ts';
+import { globMatcher } from '../match/glob.ts';
+import { ipMatcher, parseIp } from '../match/ip-match.ts';
 import { AppError, ErrorCodes } from '../shared/errors.ts';
 import { MAX_HEADER_CHARS, headerValue, type HeaderLine } from './header-text.ts';
 import { parseReceived } from './received.ts';

@@ -1,4 +1,4 @@
-import { parseIp } from '../whitelist/index.ts';
+import { parseIp } from '../match/ip-match.ts';
 import { MAX_HEADER_CHARS } from './header-text.ts';
 
 /**

@@ -1,6 +1,7 @@
 import type { PolicyConfig } from '../../config/schema.ts';
 import { AppError, ErrorCodes, isAppError } from '../../shared/errors.ts';
-import { globMatcher, ipMatcher, parseIp, plainGlobToRegExp } from '../../whitelist/index.ts';
+import { globMatcher, plainGlobToRegExp } from '../../match/glob.ts';
+import { ipMatcher, parseIp } from '../../match/ip-match.ts';
 
 /**
  * Containment policy (pure). Nothing destructive runs automatically unless the action is enabled, the source
