@@ -163,7 +163,7 @@ async function trackMemory(
     sep: new Queue('sep', { connection: redis, prefix }),
     tracking: new Queue('tracking', { connection: redis, prefix }),
   };
-  const deps = { config, fns: sepm.fns, client: sepm.client, soar, redis, prefix, logger: silentLogger, queues };
+  const deps = { config, sepm: sepm.api, client: sepm.client, soar, redis, prefix, logger: silentLogger, queues };
   const ctx = buildContext(deps, { requestedBy: 'analyst' }, 'bench');
   const inc = await soar.findOrCreateIncident(
     {

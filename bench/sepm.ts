@@ -11,7 +11,7 @@ import { runInNewContext } from 'node:vm';
 import { sepmSchema, type SepmConfig } from '../src/config/schema.ts';
 import { createSepmClient, type SepmClient } from '../src/sepm/client/client.ts';
 import { StatusAccumulator } from '../src/sepm/results/endpoint-status.ts';
-import { createSepFunctions, type SepFunctions } from '../src/sepm/functions/functions.ts';
+import { createSepmApi, type SepmRawApi } from '../src/sepm/functions/api.ts';
 import type { SepmComputer } from '../src/sepm/functions/types.ts';
 import { startSepmSim, type SepmSim } from '../sim/sepm/index.ts';
 
@@ -32,7 +32,7 @@ function configFor(sim: SepmSim, extra: Partial<SepmConfig> = {}): SepmConfig {
 }
 
 /** A fixed mix of read calls, 10 at a time (concurrent callers share the login). */
-async function hundredCalls(fns: SepFunctions, names: string[]): Promise<void> {
+async function hundredCalls(fns: SepmRawApi, names: string[]): Promise<void> {
   for (let batch = 0; batch < 10; batch++) {
     await Promise.all(
       Array.from({ length: 10 }, (_, i) => {
@@ -53,7 +53,7 @@ async function benchLogins(): Promise<void> {
     const names = sim.state.computers.slice(0, 10).map((c) => c.computerName);
     const shared = createSepmClient(cfg);
     let t = performance.now();
-    await hundredCalls(createSepFunctions(shared, cfg), names);
+    await hundredCalls(createSepmApi(shared, cfg).raw, names);
     const sharedMs = performance.now() - t;
     const sharedLogins = shared.stats.logins;
     await shared.close();
@@ -62,7 +62,7 @@ async function benchLogins(): Promise<void> {
     t = performance.now();
     for (let i = 0; i < 100; i++) {
       const c = createSepmClient(cfg);
-      await createSepFunctions(c, cfg).getDomains();
+      await createSepmApi(c, cfg).raw.getDomains();
       await c.close();
     }
     const perCallMs = performance.now() - t;
@@ -78,7 +78,7 @@ async function benchFind(sim: SepmSim, cfg: SepmConfig): Promise<void> {
   // The host in the middle of the name order: a scan reads about half the estate for it.
   const target = sim.state.computers[Math.floor(sim.state.computers.length / 2)]!;
   const client = createSepmClient(cfg);
-  const fns = createSepFunctions(client, cfg);
+  const fns = createSepmApi(client, cfg).raw;
   await fns.getDomains(); // login outside the timings
   let t = performance.now();
   const before = client.stats.requests;

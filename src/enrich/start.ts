@@ -6,7 +6,7 @@ import { QueueNames } from '../jobs/queues.ts';
 import { createRedis } from '../shared/redis.ts';
 import type { SoarClient } from '../soar/port.ts';
 import { createSepmClient, type SepmClient } from '../sepm/client/client.ts';
-import { createSepFunctions, type SepFunctions } from '../sepm/functions/functions.ts';
+import { createSepmApi, type SepmApi } from '../sepm/functions/api.ts';
 import { incidentReadyProcessor, sepProcessor, startWorker, type WorkerDeps } from './jobs/worker.ts';
 
 /**
@@ -17,14 +17,14 @@ import { incidentReadyProcessor, sepProcessor, startWorker, type WorkerDeps } fr
 
 export interface SepmHandle {
   client: SepmClient;
-  fns: SepFunctions;
+  api: SepmApi;
   close(): Promise<void>;
 }
 
 export function createSepmFromConfig(cfg: SepmConfig, logger: Logger): SepmHandle {
   const client = createSepmClient(cfg, { logger });
-  const fns = createSepFunctions(client, cfg);
-  return { client, fns, close: () => client.close() };
+  const api = createSepmApi(client, cfg);
+  return { client, api, close: () => client.close() };
 }
 
 /** What an embedded SEPM (the simulator started in-process by `npm start`) tells us about itself. */
@@ -79,7 +79,7 @@ export async function startEnrichment(ctx: EnrichmentContext): Promise<{ close()
   const deps: WorkerDeps = {
     client: sepm.client,
     config: ctx.config,
-    fns: sepm.fns,
+    sepm: sepm.api,
     soar: ctx.soar,
     redis,
     prefix: ctx.prefix,

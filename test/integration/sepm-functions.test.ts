@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sepmSchema, type SepmConfig } from '../../src/config/schema.ts';
 import { createSepmClient, type SepmClient } from '../../src/sepm/client/client.ts';
-import { createSepFunctions, type SepFunctions } from '../../src/sepm/functions/functions.ts';
+import { createSepmApi, type SepmRawApi } from '../../src/sepm/functions/api.ts';
 import type {
   EndpointStatusDetails,
   EndpointStatusSummary,
@@ -16,7 +16,7 @@ import { startSepmSim, type SepmSim } from '../../sim/sepm/index.ts';
 let sim: SepmSim;
 let cfg: SepmConfig;
 let client: SepmClient;
-let fns: SepFunctions;
+let fns: SepmRawApi;
 
 const SHA256 = '9a4e26d0c4ab855d5346bae28272bbeeb1ab713b29a4aab030770655f05acc25';
 const MD5 = 'ff8c053969c0a52ff267d25138c71553';
@@ -25,7 +25,7 @@ beforeAll(async () => {
   sim = await startSepmSim({ commandStepMs: 20 });
   cfg = sepmSchema.parse({ host: sim.host, port: sim.port, caBundle: sim.caFile, ...sim.credentials });
   client = createSepmClient(cfg);
-  fns = createSepFunctions(client, cfg);
+  fns = createSepmApi(client, cfg).raw;
 });
 
 afterAll(async () => {
@@ -113,7 +113,7 @@ describe('commands', () => {
     const commaCfg = { ...cfg, idListStyle: 'comma' as const };
     const commaClient = createSepmClient(commaCfg);
     try {
-      const f = createSepFunctions(commaClient, commaCfg);
+      const f = createSepmApi(commaClient, commaCfg).raw;
       const ids = [online(10).uniqueId, online(11).uniqueId];
       const q = await f.quarantineEndpoints({ computerIds: ids, undo: true });
       const out = await f.getCommandStatus({ commandId: q.content.commandID_computer!, statusType: 'quarantine' });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sepmSchema, type SepmConfig } from '../../src/config/schema.ts';
 import { createSepmClient, type SepmClient } from '../../src/sepm/client/client.ts';
-import { createSepFunctions } from '../../src/sepm/functions/functions.ts';
+import { createSepmApi } from '../../src/sepm/functions/api.ts';
 import type { EndpointStatusSummary } from '../../src/sepm/functions/types.ts';
 import { ErrorCodes } from '../../src/shared/errors.ts';
 import { startSepmSim, type SepmSim } from '../../sim/sepm/index.ts';
@@ -31,7 +31,7 @@ afterAll(async () => {
 describe('SEPM client against the simulator', () => {
   it('reads all 20,000 computers page by page (streamed) into the status summary', async () => {
     const client = newClient({ pageSize: 1000 });
-    const fns = createSepFunctions(client, { ...cfg, pageSize: 1000 });
+    const fns = createSepmApi(client, { ...cfg, pageSize: 1000 }).raw;
     const before = sim.state.stats.requests['GET /computers'] ?? 0;
     const summary = (await fns.getComputers({ status: true })).content as EndpointStatusSummary;
     expect(summary.total).toBe(20_000);
@@ -42,7 +42,7 @@ describe('SEPM client against the simulator', () => {
 
   it('survives token expiry mid-run with one re-login per expiry', async () => {
     const client = newClient();
-    const fns = createSepFunctions(client, cfg);
+    const fns = createSepmApi(client, cfg).raw;
     const loginsBefore = sim.state.stats.logins;
     await fns.getDomains();
     sim.expireAllTokens();
@@ -56,7 +56,7 @@ describe('SEPM client against the simulator', () => {
 
   it('retries GETs through 5xx faults and a connection reset, but not a command POST', async () => {
     const client = newClient();
-    const fns = createSepFunctions(client, cfg);
+    const fns = createSepmApi(client, cfg).raw;
     sim.faults.add({ route: 'GET /domains', kind: 'status', status: 503, times: 2 });
     await expect(fns.getDomains()).resolves.toMatchObject({ success: true });
     sim.faults.add({ route: 'GET /groups', kind: 'reset', times: 1 });
@@ -75,7 +75,7 @@ describe('SEPM client against the simulator', () => {
 
   it('fails fast and clearly on a wrong password, and does not hammer the login', async () => {
     const client = newClient({ password: 'wrong"password\\' });
-    const fns = createSepFunctions(client, cfg);
+    const fns = createSepmApi(client, cfg).raw;
     const before = sim.state.stats.logins;
     const started = Date.now();
     const err = await fns.getDomains().catch((e: unknown) => e);
@@ -87,7 +87,7 @@ describe('SEPM client against the simulator', () => {
 
   it('logs in with a password full of special characters', async () => {
     expect(cfg.password).toMatch(/["'<>&%#]/);
-    await expect(createSepFunctions(newClient(), cfg).getDomains()).resolves.toMatchObject({ success: true });
+    await expect(createSepmApi(newClient(), cfg).raw.getDomains()).resolves.toMatchObject({ success: true });
   });
 
   it('verifies the TLS certificate: without the CA bundle the call fails with SEPM_TLS', async () => {

@@ -1,6 +1,7 @@
 import { loadConfig } from '../../config/load.ts';
 import { createSepmClient } from '../../sepm/client/client.ts';
-import { createSepFunctions, runSepFunction, validateSepInput } from '../../sepm/functions/functions.ts';
+import { createSepmApi } from '../../sepm/functions/api.ts';
+import { validateSepInput } from '../../sepm/functions/functions.ts';
 import { isSepFunctionName, SEP_FUNCTION_NAMES, sepInputJsonSchema } from '../../sepm/functions/schemas.ts';
 import { AppError, ErrorCodes, isAppError } from '../../shared/errors.ts';
 import { createLogger } from '../../shared/logger.ts';
@@ -55,7 +56,7 @@ export async function run(args: string[]): Promise<number> {
   const logger = createLogger({ level: config.log?.level ?? 'warn', destination: process.stderr });
   const client = createSepmClient(config.sepm, { logger });
   try {
-    const result = await runSepFunction(createSepFunctions(client, config.sepm), name, raw);
+    const result = await createSepmApi(client, config.sepm).run(name, raw);
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     return result.success ? 0 : 1;
   } finally {

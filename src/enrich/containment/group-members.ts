@@ -1,7 +1,7 @@
 import { AppError, ErrorCodes } from '../../shared/errors.ts';
 import { protectedRules, type ContainmentAction, type ContainmentTarget } from './index.ts';
 import type { SepmComputer, SepmGroup } from '../../sepm/functions/schemas.ts';
-import { sepOk, type JobContext } from '../jobs/context.ts';
+import type { JobContext } from '../jobs/context.ts';
 import { targetOf } from './targets.ts';
 
 /**
@@ -34,7 +34,7 @@ export function unresolved(action: ContainmentAction, what: string, ids: string[
 }
 
 export async function loadGroups(ctx: JobContext): Promise<SepmGroup[]> {
-  return (await sepOk(ctx, 'get-groups', {})).content;
+  return (await ctx.sepm.getGroups({})).content;
 }
 
 /** The groups with these ids (case-insensitive) and a full path; throws POLICY_TARGET_UNRESOLVED for the rest. */

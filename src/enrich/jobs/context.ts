@@ -4,15 +4,15 @@ import { AppError, ErrorCodes } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { SoarClient, TableRow } from '../../soar/port.ts';
 import type { SepmClient } from '../../sepm/client/client.ts';
-import { runSepFunction, type SepFunctions } from '../../sepm/functions/functions.ts';
-import type { SepFunctionName, SepFunctionOutputs, SepResult } from '../../sepm/functions/schemas.ts';
+import type { SepmApi } from '../../sepm/functions/api.ts';
 import type { JobMeta, JobName } from '../../jobs/catalog.ts';
 
 /** What a worker process builds once (one SEPM session) and every job shares. */
 export interface JobServices {
   config: Config;
-  fns: SepFunctions;
-  /** The same client as fns' (streamed reads of large command results). */
+  /** The SEPM port: `ctx.sepm.getComputers({...})` (content, success=false throws), `ctx.sepm.raw.*` (SepResult). */
+  sepm: SepmApi;
+  /** The same client as sepm's (streamed reads of large command results). */
   client: SepmClient;
   soar: SoarClient;
   /** For the shared hourly containment caps and the queues. */
@@ -39,30 +39,6 @@ export interface JobContext extends JobServices {
 }
 
 export type Handler<P> = (payload: P, ctx: JobContext) => Promise<unknown>;
-
-/** Runs a SEP function (input validated by its schema); the result as SEPM answered it. */
-export async function sep<K extends SepFunctionName>(
-  ctx: JobContext,
-  name: K,
-  input: unknown,
-): Promise<SepResult<SepFunctionOutputs[K]>> {
-  return (await runSepFunction(ctx.fns, name, input)) as SepResult<SepFunctionOutputs[K]>;
-}
-
-/** Like sep(), but a result with success=false is an error (not retried: SEPM said no). */
-export async function sepOk<K extends SepFunctionName>(
-  ctx: JobContext,
-  name: K,
-  input: unknown,
-): Promise<SepFunctionOutputs[K]> {
-  const r = await sep(ctx, name, input);
-  if (!r.success) {
-    throw new AppError(ErrorCodes.SEPM_BAD_RESPONSE, `${name} failed: ${r.reason ?? 'no reason given'}`, {
-      details: { function: name },
-    });
-  }
-  return r.content;
-}
 
 /** A row of the incident's table, or a permanent error naming it (a wrong row id will not fix itself). */
 export async function findRow(ctx: JobContext, incidentId: number, table: string, rowId: number): Promise<TableRow> {

@@ -18,7 +18,7 @@ import { addArtifactFromScanRow, eocScanArtifact, remediateArtifact } from '../p
 import { criticalEvents, endpointsStatusSummary, groupsInfo, nonCompliantDetails } from '../playbooks/status.ts';
 import { attachFileContent, getUploadStatus, uploadFilePlaybook } from '../playbooks/upload.ts';
 import { trackCommand } from '../tracking/track.ts';
-import { sep, type Handler, type JobContext } from './context.ts';
+import type { Handler, JobContext } from './context.ts';
 import { guardSepFunction } from '../containment/function-guard.ts';
 import type { PlaybookName, PlaybookPayload } from '../../jobs/playbook-schemas.ts';
 import type { JobName } from '../../jobs/catalog.ts';
@@ -35,7 +35,7 @@ function sepFunctionHandler(name: SepFunctionName): Handler<unknown> {
     if (guarded.gate && !guarded.gate.run) {
       return { success: true, reason: 'dry run: nothing sent to SEPM', content: guarded.gate.note };
     }
-    return sep(ctx, name, guarded.input);
+    return ctx.sepm.run(name, guarded.input);
   };
 }
 

@@ -31,7 +31,7 @@ export function toBullError(err: unknown): Error {
 export function buildContext(deps: WorkerDeps, meta: JobMeta, jobId: string): JobContext {
   return {
     config: deps.config,
-    fns: deps.fns,
+    sepm: deps.sepm,
     client: deps.client,
     soar: deps.soar,
     redis: deps.redis,

@@ -1,7 +1,7 @@
 import { SepTables, type CellValue } from '../../soar/port.ts';
 import { AppError, ErrorCodes } from '../../shared/errors.ts';
 import type { FingerprintList } from '../../sepm/functions/schemas.ts';
-import { sepOk, type JobContext } from '../jobs/context.ts';
+import type { JobContext } from '../jobs/context.ts';
 import type { PlaybookPayload } from '../../jobs/playbook-schemas.ts';
 import { auditAction, containmentGate } from '../containment/playbooks.ts';
 import { checkSelection, groupPathOf, resolveOneGroup } from '../containment/group-members.ts';
@@ -54,7 +54,7 @@ export async function addHashToBlacklist(
   const state = await readBlacklist(ctx, p.listName, p.hash);
   let outcome: 'created' | 'added' | 'already present';
   if (!state.list) {
-    const created = await sepOk(ctx, 'add-fingerprint-list', {
+    const created = await ctx.sepm.addFingerprintList({
       name: state.name,
       description: `Fingerprint list '${state.name}'`,
       domainId: state.domain.id,
@@ -91,7 +91,7 @@ async function addToExisting(ctx: JobContext, hash: string, name: string): Promi
   if (!list)
     throw new AppError(ErrorCodes.SEPM_CONFLICT, `blacklist '${name}' vanished while adding`, { retryable: true });
   if (fingerprintHashes(list).includes(hash)) return 'already present';
-  await sepOk(ctx, 'update-fingerprint-list', {
+  await ctx.sepm.updateFingerprintList({
     id: list.id,
     name: list.name,
     description: list.description || `Fingerprint list '${name}'`,
@@ -110,7 +110,7 @@ export async function deleteHashFromBlacklist(
     await ctx.soar.addNote(p.incidentId, `Hash ${p.hash} is not in blacklist '${state.name}'; nothing changed.`);
     return { removed: false };
   }
-  await sepOk(ctx, 'update-fingerprint-list', {
+  await ctx.sepm.updateFingerprintList({
     id: state.list.id,
     name: state.list.name,
     description: state.list.description || `Fingerprint list '${state.name}'`,
@@ -131,7 +131,7 @@ export async function deleteBlacklist(p: PlaybookPayload<'delete-blacklist'>, ct
     const state = await readBlacklist(ctx, name);
     if (!state.list) continue;
     const hashes = fingerprintHashes(state.list);
-    await sepOk(ctx, 'delete-fingerprint-list', { id: state.list.id });
+    await ctx.sepm.deleteFingerprintList({ id: state.list.id });
     deleted.push(state.list.id);
     await ctx.soar.addNote(
       p.incidentId,
@@ -171,7 +171,7 @@ export async function assignBlacklistToLockdownGroup(
   for (const name of managedBlacklistNames(ctx, p.listName)) {
     const state = await readBlacklist(ctx, name);
     if (!state.list) continue;
-    const out = await sepOk(ctx, 'assign-fingerprint-list-to-group', {
+    const out = await ctx.sepm.assignFingerprintListToGroup({
       fingerprintListId: state.list.id,
       groupId: group.id,
     });

@@ -2,7 +2,7 @@ import type { CellValue } from '../../soar/port.ts';
 import { SepTables } from '../../soar/port.ts';
 import { AppError, ErrorCodes } from '../../shared/errors.ts';
 import type { SepmComputer } from '../../sepm/functions/schemas.ts';
-import { sepOk, type JobContext } from '../jobs/context.ts';
+import type { JobContext } from '../jobs/context.ts';
 import type { PlaybookPayload } from '../../jobs/playbook-schemas.ts';
 import { scheduleTracking } from '../tracking/schedule.ts';
 import { auditAction, containmentGate } from '../containment/playbooks.ts';
@@ -56,7 +56,7 @@ async function quarantine(p: PlaybookPayload<'quarantine-endpoint'>, ctx: JobCon
     const gate = await containmentGate(ctx, p.incidentId, 'quarantine', target);
     if (!gate.run) return { dryRun: true, note: gate.note };
   }
-  const out = await sepOk(ctx, 'quarantine-endpoints', { computerIds: [computer.uniqueId], undo });
+  const out = await ctx.sepm.quarantineEndpoints({ computerIds: [computer.uniqueId], undo });
   const commandId = out.commandID_computer ?? out.commandID_group;
   if (!commandId) throw new AppError(ErrorCodes.SEPM_BAD_RESPONSE, 'quarantine returned no command id');
   const rowId = await upsertEndpointRow(ctx, p.incidentId, computer, {
@@ -101,7 +101,7 @@ export async function moveEndpoint(p: PlaybookPayload<'move-endpoint-playbook'>,
   const gate = await containmentGate(ctx, p.incidentId, 'move', [target, { group: groupPathOf(dest)! }]);
   if (!gate.run) return { dryRun: true, note: gate.note };
   if (!computer.hardwareKey) throw new AppError(ErrorCodes.SEPM_BAD_RESPONSE, 'computer record has no hardwareKey');
-  const out = await sepOk(ctx, 'move-endpoint', { groupId: dest.id, hardwareKey: computer.hardwareKey });
+  const out = await ctx.sepm.moveEndpoint({ groupId: dest.id, hardwareKey: computer.hardwareKey });
   const failed = out.results.filter((r) => r.responseMessage !== 'OK');
   if (failed.length > 0) {
     throw new AppError(ErrorCodes.SEPM_BAD_REQUEST, `move refused: ${failed.map((f) => f.responseMessage).join('; ')}`);

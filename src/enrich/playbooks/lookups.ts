@@ -1,6 +1,6 @@
 import { AppError, ErrorCodes } from '../../shared/errors.ts';
 import type { FingerprintList, GetComputersOutput, SepmComputer, SepmDomain } from '../../sepm/functions/schemas.ts';
-import { sepOk, type JobContext } from '../jobs/context.ts';
+import type { JobContext } from '../jobs/context.ts';
 
 /** Look-ups several playbooks share: computers by name/IP/id, the configured domain, the blacklist. */
 
@@ -25,19 +25,19 @@ function looksLikeIp(v: string): boolean {
  * that finds nothing is retried with its first label (SEPM stores the short NetBIOS name).
  */
 export async function findComputers(ctx: JobContext, ref: ComputerRef): Promise<SepmComputer[]> {
-  if (ref.computerId) return pageContent(await sepOk(ctx, 'get-computers', { computerId: ref.computerId }));
-  if (ref.hardwareKey) return pageContent(await sepOk(ctx, 'get-computers', { hardwareKey: ref.hardwareKey }));
+  if (ref.computerId) return pageContent(await ctx.sepm.getComputers({ computerId: ref.computerId }));
+  if (ref.hardwareKey) return pageContent(await ctx.sepm.getComputers({ hardwareKey: ref.hardwareKey }));
   const name = ref.computer?.trim() ?? '';
   if (!name) return [];
   if (looksLikeIp(name)) {
-    const all = pageContent(await sepOk(ctx, 'get-computers', { allPages: true }));
+    const all = pageContent(await ctx.sepm.getComputers({ allPages: true }));
     const want = name.toLowerCase();
     return all.filter((c) => (c.ipAddresses ?? []).some((ip) => ip.toLowerCase() === want));
   }
-  const byName = pageContent(await sepOk(ctx, 'get-computers', { computerName: name, allPages: true }));
+  const byName = pageContent(await ctx.sepm.getComputers({ computerName: name, allPages: true }));
   if (byName.length > 0 || !name.includes('.')) return byName;
   const short = name.split('.')[0] ?? '';
-  return short ? pageContent(await sepOk(ctx, 'get-computers', { computerName: short, allPages: true })) : [];
+  return short ? pageContent(await ctx.sepm.getComputers({ computerName: short, allPages: true })) : [];
 }
 
 /** Exactly one computer, or a permanent error (acting on "whichever came first" would be wrong). */
@@ -61,7 +61,7 @@ export async function findOneComputer(ctx: JobContext, ref: ComputerRef): Promis
 
 /** The SEPM domain configured in enrich.domainName (case-insensitive; "Default" falls back to the first). */
 export async function configuredDomain(ctx: JobContext): Promise<SepmDomain> {
-  const domains = await sepOk(ctx, 'get-domains', {});
+  const domains = await ctx.sepm.getDomains({});
   const want = ctx.config.enrich.domainName.toLowerCase();
   const found = domains.find((d) => d.name?.toLowerCase() === want) ?? (want === 'default' ? domains[0] : undefined);
   if (!found) {
@@ -99,6 +99,6 @@ export function managedBlacklistNames(ctx: JobContext, listName?: string): strin
 export async function readBlacklist(ctx: JobContext, listName?: string, hash?: string): Promise<BlacklistState> {
   const domain = await configuredDomain(ctx);
   const name = blacklistNameFor(ctx, hash, listName);
-  const out = await sepOk(ctx, 'get-fingerprint-list', { domainId: domain.id, name });
+  const out = await ctx.sepm.getFingerprintList({ domainId: domain.id, name });
   return { domain, name, list: out.exists ? out.list : undefined };
 }

@@ -3,7 +3,7 @@ import { ArtifactTypes, type ArtifactType } from '../../mail/types.ts';
 import { AppError, ErrorCodes } from '../../shared/errors.ts';
 import { hashTypeOf, type GetComputersOutput } from '../../sepm/functions/schemas.ts';
 import { evaluateContainment } from '../containment/index.ts';
-import { cell, findRow, sepOk, type JobContext } from '../jobs/context.ts';
+import { cell, findRow, type JobContext } from '../jobs/context.ts';
 import type { PlaybookPayload } from '../../jobs/playbook-schemas.ts';
 import { scheduleTracking } from '../tracking/schedule.ts';
 import { executionDate, SCAN_RESULT } from '../rows/command-rows.ts';
@@ -71,7 +71,7 @@ export function chunk<T>(items: T[], size: number): T[][] {
 }
 
 export async function eocScanArtifact(p: PlaybookPayload<'eoc-scan-artifact'>, ctx: JobContext): Promise<unknown> {
-  const ids = matchingIds(await sepOk(ctx, 'get-computers', { matchingEndpointIds: true }));
+  const ids = matchingIds(await ctx.sepm.getComputers({ matchingEndpointIds: true }));
   if (ids.length === 0) {
     await ctx.soar.addNote(p.incidentId, `EOC scan for '${p.artifact.value}' not started: SEPM has no endpoints.`);
     return { endpoints: 0 };
@@ -86,7 +86,7 @@ async function startScan(
   ids: string[],
   ctx: JobContext,
 ): Promise<{ commandId: string; rowId: number }> {
-  const out = await sepOk(ctx, 'scan-endpoints', {
+  const out = await ctx.sepm.scanEndpoints({
     computerIds: ids,
     scanType: `${p.scanType}_SCAN`,
     description: scanDescription(p.artifact.type, p.artifact.value),
@@ -147,7 +147,7 @@ async function remediateRow(p: PlaybookPayload<'remediate-artifact'>, rowId: num
   const gate = await containmentGate(ctx, p.incidentId, 'remediate', targets);
   if (!gate.run) return { dryRun: true, note: gate.note };
   const scanType = (cell(row, 'scan_type') || p.scanType) === 'FULL' ? 'FULL_SCAN' : 'QUICK_SCAN';
-  const out = await sepOk(ctx, 'scan-endpoints', {
+  const out = await ctx.sepm.scanEndpoints({
     computerIds: [computerId],
     scanType,
     scanAction: 'remediate',
@@ -177,7 +177,7 @@ async function remediateRow(p: PlaybookPayload<'remediate-artifact'>, rowId: num
 
 /** Every endpoint except protected ones (checked per computer: one gate target cannot name them all). */
 async function remediationTargets(ctx: JobContext): Promise<string[]> {
-  const out = await sepOk(ctx, 'get-computers', { allPages: true });
+  const out = await ctx.sepm.getComputers({ allPages: true });
   const computers = 'content' in out && Array.isArray(out.content) ? out.content : [];
   const policy = ctx.config.policy;
   return computers
@@ -219,7 +219,7 @@ async function startRemediation(
   ctx: JobContext,
 ): Promise<{ commandId: string; rowId: number }> {
   const artifact = p.artifact!;
-  const out = await sepOk(ctx, 'scan-endpoints', {
+  const out = await ctx.sepm.scanEndpoints({
     computerIds: ids,
     scanType: `${p.scanType}_SCAN`,
     scanAction: 'remediate',

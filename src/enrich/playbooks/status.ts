@@ -1,6 +1,6 @@
 import { SepTables } from '../../soar/port.ts';
 import type { EndpointStatusDetails, EndpointStatusSummary } from '../../sepm/functions/schemas.ts';
-import { sepOk, type JobContext } from '../jobs/context.ts';
+import type { JobContext } from '../jobs/context.ts';
 import type { PlaybookPayload } from '../../jobs/playbook-schemas.ts';
 import { criticalEventRow, groupRow, nonCompliantRow, statusSummaryRow } from '../rows/table-rows.ts';
 
@@ -10,7 +10,7 @@ export async function endpointsStatusSummary(
   p: PlaybookPayload<'endpoints-status-summary'>,
   ctx: JobContext,
 ): Promise<unknown> {
-  const summary = (await sepOk(ctx, 'get-computers', { status: true })) as EndpointStatusSummary;
+  const summary = (await ctx.sepm.getComputers({ status: true })) as EndpointStatusSummary;
   const row = await ctx.soar.addTableRow(
     p.incidentId,
     SepTables.statusSummary,
@@ -23,7 +23,7 @@ export async function nonCompliantDetails(
   p: PlaybookPayload<'non-compliant-details'>,
   ctx: JobContext,
 ): Promise<unknown> {
-  const details = (await sepOk(ctx, 'get-computers', { statusDetails: true })) as EndpointStatusDetails;
+  const details = (await ctx.sepm.getComputers({ statusDetails: true })) as EndpointStatusDetails;
   const eps = details.eps ?? [];
   const limit = ctx.config.sepm.resultsLimit;
   for (const ep of eps.slice(0, limit)) {
@@ -36,7 +36,7 @@ export async function nonCompliantDetails(
 }
 
 export async function groupsInfo(p: PlaybookPayload<'groups-info'>, ctx: JobContext): Promise<unknown> {
-  const page = await sepOk(ctx, 'get-groups', p.fullPathName ? { fullPathName: p.fullPathName } : {});
+  const page = await ctx.sepm.getGroups(p.fullPathName ? { fullPathName: p.fullPathName } : {});
   const existing = await ctx.soar.listTableRows(p.incidentId, SepTables.groups);
   const byId = new Map(existing.map((r) => [String(r.cells.group_id), r.id]));
   for (const g of page.content) {
@@ -49,7 +49,7 @@ export async function groupsInfo(p: PlaybookPayload<'groups-info'>, ctx: JobCont
 }
 
 export async function criticalEvents(p: PlaybookPayload<'critical-events'>, ctx: JobContext): Promise<unknown> {
-  const out = await sepOk(ctx, 'get-critical-events', {
+  const out = await ctx.sepm.getCriticalEvents({
     includeAcknowledged: p.includeAcknowledged,
     resultsLimit: p.limit,
   });

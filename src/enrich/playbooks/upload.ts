@@ -1,7 +1,7 @@
 import { SepTables } from '../../soar/port.ts';
 import { AppError, ErrorCodes } from '../../shared/errors.ts';
 import { hashTypeOf } from '../../sepm/functions/schemas.ts';
-import { cell, findRow, sepOk, type JobContext } from '../jobs/context.ts';
+import { cell, findRow, type JobContext } from '../jobs/context.ts';
 import type { PlaybookPayload } from '../../jobs/playbook-schemas.ts';
 import { scheduleTracking } from '../tracking/schedule.ts';
 import { trackCommand } from '../tracking/track.ts';
@@ -35,7 +35,7 @@ export async function uploadFilePlaybook(
   ctx: JobContext,
 ): Promise<unknown> {
   const src = await uploadSource(p, ctx);
-  const out = await sepOk(ctx, 'upload-file', {
+  const out = await ctx.sepm.uploadFile({
     filePath: src.filePath,
     computerIds: [src.computerId],
     source: p.source,
@@ -96,7 +96,7 @@ export async function attachFileContent(p: PlaybookPayload<'attach-file-content'
     name ??= cell(row, 'file_path') ? baseName(cell(row, 'file_path')) : undefined;
   }
   if (!fileId) throw new AppError(ErrorCodes.JOB_PAYLOAD_INVALID, 'no file id (upload not completed yet?)');
-  const base64 = await sepOk(ctx, 'get-file-content', { fileId });
+  const base64 = await ctx.sepm.getFileContent({ fileId });
   const data = Buffer.from(base64, 'base64');
   // The name comes from SEPM data: keep it a plain file name.
   const safe = (name ?? `sepm-file-${fileId}.bin`).replace(/[^\w.\- ]/g, '_').slice(0, 200);

@@ -1,6 +1,6 @@
 import { SepTables, type TableRow } from '../../soar/port.ts';
 import { describeError, isAppError } from '../../shared/errors.ts';
-import { cell, sepOk, type JobContext } from '../jobs/context.ts';
+import { cell, type JobContext } from '../jobs/context.ts';
 import type { PlaybookPayload } from '../../jobs/playbook-schemas.ts';
 import {
   completionNote,
@@ -51,7 +51,7 @@ async function poll(ctx: JobContext, p: TrackPayload): Promise<Polled> {
     const s = await streamScanStatus(ctx.client, p.commandId, { limit, stopOnPending: !timedOut, now: ctx.now() });
     return { status: s.status, csv: s.csv };
   }
-  const out = await sepOk(ctx, 'get-command-status', {
+  const out = await ctx.sepm.getCommandStatus({
     commandId: p.commandId,
     statusType: p.kind,
     incidentId: p.incidentId,
@@ -90,7 +90,7 @@ export async function trackCommand(p: TrackPayload, ctx: JobContext): Promise<un
 async function cancelOnClose(ctx: JobContext, p: TrackPayload): Promise<unknown> {
   let detail: string;
   try {
-    const out = await sepOk(ctx, 'cancel-command', { commandId: p.commandId });
+    const out = await ctx.sepm.cancelCommand({ commandId: p.commandId });
     detail = `cancel command ${out.commandID}`;
   } catch (err) {
     if (isAppError(err) && err.retryable) throw err;
@@ -219,7 +219,7 @@ const finishQuarantine: Finisher = async (ctx, p, out, state) => {
   if (!row) return;
   const computerId = cell(row, 'uniqueId');
   if (computerId) {
-    const page = await sepOk(ctx, 'get-computers', { computerId });
+    const page = await ctx.sepm.getComputers({ computerId });
     const computer = 'content' in page && Array.isArray(page.content) ? page.content[0] : undefined;
     if (computer) cells.endpoint_quarantine_status = endpointQuarantineStatus(computer);
   }

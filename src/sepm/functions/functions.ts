@@ -4,34 +4,14 @@ import type { SepmClient } from '../client/client.ts';
 import * as cmd from './fn-commands.ts';
 import * as comp from './fn-computers.ts';
 import * as fp from './fn-fingerprints.ts';
-import {
-  SEP_FUNCTION_NAMES,
-  sepFunctionSchemas,
-  type SepFunctionInput,
-  type SepFunctionName,
-  type SepFunctionRawInput,
-} from './schemas.ts';
+import { isSepFunctionName, sepFunctionSchemas, type SepFunctionInput, type SepFunctionName } from './schemas.ts';
 import type { SepFunctionOutputs, SepResult } from './types.ts';
 
 /**
- * The SEP function set as typed functions over one SepmClient (one token cache per worker, not per job).
- * Every function validates its input with its zod schema before any HTTP call; invalid input is an AppError
- * SEPM_INPUT_INVALID listing every problem.
+ * The SEP function set by kebab-case name over one SepmClient (one token cache per worker, not per job). This is
+ * the adapter's inside: callers use the typed port in api.ts (`createSepmApi`), which validates every input with
+ * its zod schema before any HTTP call; invalid input is an AppError SEPM_INPUT_INVALID listing every problem.
  */
-
-type Camel<S extends string> = S extends `${infer H}-${infer T}` ? `${H}${Capitalize<Camel<T>>}` : S;
-
-export type SepFunctionMethodName<K extends SepFunctionName> = Camel<K>;
-
-export type SepFunctions = {
-  [K in SepFunctionName as Camel<K>]: (
-    input?: SepFunctionRawInput<K> | Record<string, unknown>,
-  ) => Promise<SepResult<SepFunctionOutputs[K]>>;
-};
-
-export function methodNameOf<K extends SepFunctionName>(name: K): Camel<K> {
-  return name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()) as Camel<K>;
-}
 
 export interface InputProblem {
   path: string;
@@ -52,20 +32,23 @@ export function validateSepInput<K extends SepFunctionName>(name: K, raw: unknow
   });
 }
 
-type Impls = { [K in SepFunctionName]: (input: SepFunctionInput<K>) => Promise<SepResult<SepFunctionOutputs[K]>> };
+/** One implementation per function, taking the parsed input: a literal TypeScript checks key by key. */
+export type SepFunctionTable = {
+  [K in SepFunctionName]: (input: SepFunctionInput<K>) => Promise<SepResult<SepFunctionOutputs[K]>>;
+};
 
 export interface SepFunctionsOptions {
   /** Clock for readable times, ages and the command timeout (tests), epoch ms. */
   now?: () => number;
 }
 
-export function createSepFunctions(
+export function createSepFunctionTable(
   client: SepmClient,
   cfg: SepmConfig,
   options: SepFunctionsOptions = {},
-): SepFunctions {
+): SepFunctionTable {
   const now = options.now ?? Date.now;
-  const impls: Impls = {
+  return {
     'get-domains': () => comp.getDomains(client),
     'get-groups': (i) => comp.getGroups(client, i),
     'get-computers': (i) => comp.getComputers(client, cfg, i, now()),
@@ -83,23 +66,20 @@ export function createSepFunctions(
     'cancel-command': (i) => cmd.cancelCommand(client, i),
     'get-critical-events': (i) => cmd.getCriticalEvents(client, i),
   };
-  const fns: Record<string, (raw?: unknown) => Promise<unknown>> = {};
-  for (const name of SEP_FUNCTION_NAMES) {
-    const impl = impls[name] as (input: unknown) => Promise<unknown>;
-    fns[methodNameOf(name)] = async (raw?: unknown) => impl(validateSepInput(name, raw));
-  }
-  return fns as unknown as SepFunctions;
 }
 
-/** Validate + dispatch by kebab-case name (jobs and the `sep` command use this). */
-export async function runSepFunction(
-  fns: SepFunctions,
-  name: SepFunctionName,
+/**
+ * Validate + dispatch by name. The name is checked at run time too: job names and CLI arguments are data, and
+ * a name outside the set must be a clean SEPM_INPUT_INVALID, not a TypeError.
+ */
+export async function runSepFunction<K extends SepFunctionName>(
+  table: SepFunctionTable,
+  name: K,
   rawInput: unknown,
-): Promise<SepResult<SepFunctionOutputs[SepFunctionName]>> {
-  if (!(SEP_FUNCTION_NAMES as readonly string[]).includes(name)) {
+): Promise<SepResult<SepFunctionOutputs[K]>> {
+  if (!isSepFunctionName(name)) {
     throw new AppError(ErrorCodes.SEPM_INPUT_INVALID, `unknown SEP function '${String(name)}'`);
   }
-  const fn = fns[methodNameOf(name)] as (raw?: unknown) => Promise<SepResult<SepFunctionOutputs[SepFunctionName]>>;
-  return fn(rawInput);
+  const input = validateSepInput(name, rawInput);
+  return table[name](input);
 }

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { zipSync } from 'fflate';
 import { createSepmClient, type SepmClient } from '../../../../src/sepm/client/client.ts';
-import { createSepFunctions, runSepFunction, type SepFunctions } from '../../../../src/sepm/functions/functions.ts';
+import { createSepmApi, type SepmApi, type SepmRawApi } from '../../../../src/sepm/functions/api.ts';
 import type { EndpointStatusSummary, SepmPage } from '../../../../src/sepm/functions/types.ts';
 import { ErrorCodes } from '../../../../src/shared/errors.ts';
 import { fakeConfig, fixture, sendJson, sepmError, startFakeSepm, type FakeSepm } from '../../../helpers/fake-sepm.ts';
@@ -10,7 +10,8 @@ import { fakeConfig, fixture, sendJson, sepmError, startFakeSepm, type FakeSepm 
 
 let sepm: FakeSepm;
 let client: SepmClient;
-let fns: SepFunctions;
+let api: SepmApi;
+let fns: SepmRawApi;
 const NOW = Date.parse('2026-01-01T00:00:00Z');
 const V2_MSG = 'This FingerprintList is not supported by V1, please try V2!';
 
@@ -18,7 +19,8 @@ beforeEach(async () => {
   sepm = await startFakeSepm();
   const cfg = fakeConfig(sepm.port);
   client = createSepmClient(cfg, { retry: { attempts: 1, baseMs: 1, capMs: 2 } });
-  fns = createSepFunctions(client, cfg, { now: () => NOW });
+  api = createSepmApi(client, cfg, { now: () => NOW });
+  fns = api.raw;
 });
 
 afterEach(async () => {
@@ -322,15 +324,52 @@ describe('fingerprint lists', () => {
   });
 });
 
-describe('runSepFunction', () => {
+describe('SepmApi.run (by name: the raw sep job and the CLI)', () => {
   it('validates before any HTTP call and dispatches by kebab-case name', async () => {
     serve('GET /domains', 'domains_14.2.json');
-    await expect(runSepFunction(fns, 'scan-endpoints', { scanType: 'QUICK_SCAN' })).rejects.toMatchObject({
+    await expect(api.run('scan-endpoints', { scanType: 'QUICK_SCAN' })).rejects.toMatchObject({
       code: ErrorCodes.SEPM_INPUT_INVALID,
     });
     expect(sepm.logins).toHaveLength(0);
     expect(sepm.requests).toHaveLength(0);
-    const out = await runSepFunction(fns, 'get-domains', undefined);
+    const out = await api.run('get-domains', undefined);
     expect(out.success).toBe(true);
+  });
+
+  it('refuses a name outside the function set as invalid input, without HTTP', async () => {
+    const name: string = 'format-disk';
+    await expect(api.run(name as 'get-domains', {})).rejects.toMatchObject({ code: ErrorCodes.SEPM_INPUT_INVALID });
+    expect(sepm.requests).toHaveLength(0);
+  });
+});
+
+describe('SepmApi methods (content, success=false is an error)', () => {
+  it('answers the content of a successful result', async () => {
+    serve('GET /domains', 'domains_14.2.json');
+    const domains = await api.getDomains();
+    expect(domains).toEqual((await fns.getDomains()).content);
+    expect(domains.length).toBeGreaterThan(0);
+  });
+
+  it('turns success=false into SEPM_BAD_RESPONSE naming the function, not retried', async () => {
+    sepm.route('GET /computers', (_r, res) => sendJson(res, 200, { content: [] }));
+    sepm.route('PATCH /computers', (_r, res) => sendJson(res, 200, []));
+    const err = await api.moveEndpoint({ groupId: 'G2', hardwareKey: 'HK1' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      code: ErrorCodes.SEPM_BAD_RESPONSE,
+      retryable: false,
+      details: { function: 'move-endpoint' },
+    });
+    expect((err as Error).message).toContain('move-endpoint failed: SEPM returned no per-item result');
+  });
+
+  it('validates typed input at run time too (every problem listed, no HTTP)', async () => {
+    const err = await api
+      .scanEndpoints({ scanType: 'QUICK_SCAN', description: ' ', sha256: 'x' })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: ErrorCodes.SEPM_INPUT_INVALID, details: { function: 'scan-endpoints' } });
+    const paths = (err as { details: { problems: { path: string }[] } }).details.problems.map((p) => p.path);
+    expect(paths).toEqual(expect.arrayContaining(['description', 'sha256', '(input)']));
+    expect(sepm.requests).toHaveLength(0);
   });
 });
