@@ -5,7 +5,6 @@ import {
   handleName,
   lastSeen,
   messageIds,
-  newArtifacts,
   newIncidentBody,
   occurrences,
   props,
@@ -14,6 +13,7 @@ import {
   IbmProps,
 } from './mapping.ts';
 import type { IbmSoarClient } from './soar.ts';
+import { newArtifacts, raisesSeverity } from '../merge-rules.ts';
 import type { FindOrCreateOptions, FindOrCreateResult, Incident, IncidentState, NewIncident } from '../port.ts';
 
 const NAMES = { handle_format: 'names' } as const;
@@ -97,8 +97,6 @@ async function createIncident(
   };
 }
 
-const RANK: Record<string, number> = { Low: 1, Medium: 2, High: 3 };
-
 async function mergeIncident(
   c: IbmSoarClient,
   open: Dto,
@@ -115,8 +113,7 @@ async function mergeIncident(
     if (mid !== undefined && ids.includes(mid)) return false;
     const p = props(d);
     const current = handleName(d.severity_code, c.names.severity_code) ?? '';
-    // A repeat never lowers the severity (e.g. "left alone" after "cleaned" raises it).
-    if ((RANK[input.severity] ?? 0) > (RANK[current] ?? 0)) d.severity_code = input.severity;
+    if (raisesSeverity(current, input.severity)) d.severity_code = input.severity;
     d.properties = {
       ...p,
       [IbmProps.occurrences]: occurrences(d) + 1,

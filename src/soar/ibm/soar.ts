@@ -7,8 +7,6 @@ import { type CallOptions, DEFAULT_RETRY, IbmHttp, type IbmConfig, type RetryPol
 import type { Dto, HandleNames } from './mapping.ts';
 import {
   artifactBody,
-  artifactKey,
-  newArtifacts,
   rowBody,
   toArtifact,
   toAttachment,
@@ -18,6 +16,7 @@ import {
   unwrapOne,
 } from './mapping.ts';
 import { checkIncidentFields, resolveOrg } from './org.ts';
+import { artifactKey, newArtifacts } from '../merge-rules.ts';
 import type {
   AttachmentInfo,
   CellValue,
