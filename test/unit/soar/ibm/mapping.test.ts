@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { ArtifactTypes } from '../../../../src/mail/types.ts';
 import {
   MAX_MESSAGE_IDS,
   lastSeen,
