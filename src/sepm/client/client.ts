@@ -2,11 +2,12 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, ProxyAgent, request as undiciRequest, type Dispatcher } from 'undici';
 import type { SepmConfig } from '../../config/schema.ts';
+import { backoffDelay } from '../../shared/backoff.ts';
 import { AppError, ErrorCodes } from '../../shared/errors.ts';
 import { silentLogger, type Logger } from '../../shared/logger.ts';
 import { operationLabel, sepmErrors, sepmLatency, timed } from '../../shared/metrics.ts';
 import { httpError, transportError } from './http-errors.ts';
-import { backoffDelayMs, Limiter } from './limiter.ts';
+import { Limiter } from './limiter.ts';
 import { TokenManager, type LoginResult } from './token-manager.ts';
 import type { SepmPage } from '../functions/types.ts';
 
@@ -146,7 +147,7 @@ export class SepmClient {
       } catch (err) {
         if (!retryable || !(err instanceof AppError) || !err.retryable || attempt >= this.retry.attempts) throw err;
         this.counters.retries++;
-        const delay = backoffDelayMs(attempt, this.retry.baseMs, this.retry.capMs);
+        const delay = backoffDelay(attempt, { baseMs: this.retry.baseMs, maxMs: this.retry.capMs });
         this.log.warn(
           { method, path, code: err.code, status: err.status, attempt, delay },
           'SEPM call failed, retrying',

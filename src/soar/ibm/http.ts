@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Agent, type Dispatcher, FormData, ProxyAgent, request } from 'undici';
 import type { SoarConfig } from '../../config/schema.ts';
+import { backoffDelay } from '../../shared/backoff.ts';
 import { AppError, ErrorCodes } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { observe, operationLabel, soarErrors, soarLatency } from '../../shared/metrics.ts';
@@ -212,8 +213,7 @@ export class IbmHttp {
   delayFor(attempt: number, err: AppError): number {
     const retryAfter = (err.details as { retryAfterMs?: number } | undefined)?.retryAfterMs;
     if (retryAfter !== undefined) return retryAfter;
-    const step = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
-    return Math.round(step / 2 + Math.random() * (step / 2));
+    return backoffDelay(attempt - 1, { baseMs: this.retry.baseDelayMs, maxMs: this.retry.maxDelayMs });
   }
 
   async close(): Promise<void> {
