@@ -5,15 +5,7 @@ import { openDatabase, run, sql, storeCall } from './db.ts';
 import { foldSearch } from './schema.ts';
 import { foldArtifactValue, maxSeverity, newArtifacts } from '../merge-rules.ts';
 import { incidentDetail, searchIncidents, type IncidentDetail, type IncidentSearch } from './queries.ts';
-import {
-  notFound,
-  toArtifact,
-  toIncident,
-  toNote,
-  type ArtifactRow,
-  type IncidentRow,
-  type NoteRow,
-} from './rows.ts';
+import { notFound, toArtifact, toIncident, toNote, type ArtifactRow, type IncidentRow, type NoteRow } from './rows.ts';
 import {
   insertAttachment,
   insertTableRow,

@@ -5,16 +5,7 @@ import type { Logger } from '../../shared/logger.ts';
 import { closeIncident, findOrCreateIncident, getIncidentDto, listIncidents } from './incidents.ts';
 import { type CallOptions, DEFAULT_RETRY, IbmHttp, type IbmConfig, type RetryPolicy } from './http.ts';
 import type { Dto, HandleNames } from './mapping.ts';
-import {
-  artifactBody,
-  rowBody,
-  toArtifact,
-  toAttachment,
-  toIncident,
-  toNote,
-  toRow,
-  unwrapOne,
-} from './mapping.ts';
+import { artifactBody, rowBody, toArtifact, toAttachment, toIncident, toNote, toRow, unwrapOne } from './mapping.ts';
 import { checkIncidentFields, resolveOrg } from './org.ts';
 import { artifactKey, newArtifacts } from '../merge-rules.ts';
 import type {
