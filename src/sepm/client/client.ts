@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Agent, ProxyAgent, request as undiciRequest, type Dispatcher } from 'undici';
+import { request as undiciRequest, type Dispatcher } from 'undici';
 import type { SepmConfig } from '../../config/schema.ts';
 import { backoffDelay } from '../../shared/backoff.ts';
 import { AppError, ErrorCodes } from '../../shared/errors.ts';
+import { buildTlsDispatcher } from '../../shared/http/tls-dispatcher.ts';
 import { silentLogger, type Logger } from '../../shared/logger.ts';
 import { operationLabel, sepmErrors, sepmLatency, timed } from '../../shared/metrics.ts';
 import { httpError, transportError } from './http-errors.ts';
@@ -234,30 +234,9 @@ export function createSepmClient(cfg: SepmConfig, opts: SepmClientOptions = {}):
   return new SepmClient(cfg, opts);
 }
 
-function readPem(path: string | undefined, what: string): string | undefined {
-  if (!path) return undefined;
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new AppError(
-      ErrorCodes.CONFIG_FILE_UNREADABLE,
-      `cannot read sepm.${what} ${path}: ${(err as Error).message}`,
-    );
-  }
-}
-
 function buildDispatcher(cfg: SepmConfig): Dispatcher {
-  const tls: { ca?: string; cert?: string; key?: string } = {};
-  const ca = readPem(cfg.caBundle, 'caBundle');
-  const cert = readPem(cfg.clientCert, 'clientCert');
-  const key = readPem(cfg.clientKey, 'clientKey');
-  if (ca) tls.ca = ca;
-  if (cert) tls.cert = cert;
-  if (key) tls.key = key;
   // +1 connection so a login never waits behind maxConcurrency busy requests.
-  const connections = cfg.maxConcurrency + 1;
-  if (cfg.proxy) return new ProxyAgent({ uri: cfg.proxy, requestTls: tls, connections });
-  return new Agent({ connect: tls, connections });
+  return buildTlsDispatcher({ configKey: 'sepm', ...cfg, connections: cfg.maxConcurrency + 1 });
 }
 
 /** Query string; arrays per idListStyle (repeat keys or comma-joined); empty values omitted. */

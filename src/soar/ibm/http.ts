@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { Agent, type Dispatcher, FormData, ProxyAgent, request } from 'undici';
+import { type Dispatcher, FormData, request } from 'undici';
 import type { SoarConfig } from '../../config/schema.ts';
 import { backoffDelay } from '../../shared/backoff.ts';
 import { AppError, ErrorCodes } from '../../shared/errors.ts';
+import { buildTlsDispatcher } from '../../shared/http/tls-dispatcher.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { observe, operationLabel, soarErrors, soarLatency } from '../../shared/metrics.ts';
 import { badResponse, statusError, transportError } from './errors.ts';
@@ -46,17 +46,6 @@ export interface SessionInfo {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function buildDispatcher(cfg: IbmConfig): Dispatcher {
-  const tls = {
-    ca: cfg.caBundle ? readFileSync(cfg.caBundle, 'utf8') : undefined,
-    cert: cfg.clientCert ? readFileSync(cfg.clientCert, 'utf8') : undefined,
-    key: cfg.clientKey ? readFileSync(cfg.clientKey, 'utf8') : undefined,
-  };
-  // Verification stays on: a CA bundle adds trust, nothing here ever disables it.
-  if (cfg.proxy) return new ProxyAgent({ uri: cfg.proxy, requestTls: tls });
-  return new Agent({ connect: tls });
-}
-
 /** Transport to one IBM QRadar SOAR server: auth (API key or session), timeouts, error mapping, bounded retries. */
 export class IbmHttp {
   private readonly cfg: IbmConfig;
@@ -75,7 +64,7 @@ export class IbmHttp {
     if (!(cfg.apiKeyId && cfg.apiKeySecret) && !(cfg.username && cfg.password)) {
       throw new AppError(ErrorCodes.CONFIG_INVALID, 'soar.ibm needs apiKeyId + apiKeySecret or username + password');
     }
-    this.dispatcher = buildDispatcher(cfg);
+    this.dispatcher = buildTlsDispatcher({ configKey: 'soar.ibm', ...cfg });
   }
 
   get usesSession(): boolean {
