@@ -121,7 +121,7 @@ describe('IbmHttp', () => {
   });
 
   it('backs off exponentially with jitter, capped, and lets Retry-After win', async () => {
-    const http = new IbmHttp(cfg, logger, { attempts: 4, baseDelayMs: 100, maxDelayMs: 300, maxRetryAfterMs: 5000 });
+    const http = new IbmHttp(cfg, logger, { tries: 2, budgetMs: 5000, baseMs: 100, capMs: 300 });
     const err = new AppError(ErrorCodes.SOAR_SERVER_ERROR, 'x', { retryable: true });
     for (let i = 0; i < 50; i++) {
       const d1 = http.delayFor(1, err);
