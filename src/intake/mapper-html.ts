@@ -1,15 +1,10 @@
+import { escapeHtml } from '../shared/html-escape.ts';
 import type { MailMeta, RiskEvent, SepNotification } from '../mail/types.ts';
 
 /**
  * The incident description as HTML (pure). Every value comes from the mail, which an attacker can write, so every
  * value goes through escapeHtml — labels are our own constants.
  */
-
-const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ENTITIES[c]!);
-}
 
 const EVENT_FIELDS: readonly [label: string, pick: (ev: RiskEvent) => string | number | undefined][] = [
   ['Risk name', (e) => e.riskName],

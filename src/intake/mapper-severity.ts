@@ -1,4 +1,5 @@
 import { NotificationTypes, type NotificationType, type RiskEvent } from '../mail/types.ts';
+import { maxSeverity } from '../soar/merge-rules.ts';
 import type { Severity } from '../soar/port.ts';
 
 /**
@@ -52,11 +53,8 @@ export function classifyAction(ev: Pick<RiskEvent, 'action' | 'actionCode' | 'ac
   return 'unknown';
 }
 
-const RANK: Record<Severity, number> = { Low: 1, Medium: 2, High: 3 };
-
-export function worseSeverity(a: Severity, b: Severity): Severity {
-  return RANK[b] > RANK[a] ? b : a;
-}
+/** The same order the incident stores merge by (soar/merge-rules.ts). */
+export const worseSeverity = maxSeverity;
 
 export interface SeverityContext {
   type: NotificationType;

@@ -1,7 +1,8 @@
 /**
- * Reconnect delays (pure apart from the injected clock and random source): capped exponential backoff with equal
- * jitter. The attempt counter resets only after a connection stayed up for `stableAfterMs`, so a server that
- * accepts the login and then drops every connection still gets exponentially spaced retries.
+ * The one backoff module (pure apart from the injected clock and random source): capped exponential delays,
+ * with equal jitter for retries and reconnects, without jitter for the SEPM command poll schedule. The reconnect
+ * attempt counter resets only after a connection stayed up for `stableAfterMs`, so a server that accepts the login
+ * and then drops every connection still gets exponentially spaced retries.
  */
 export interface BackoffSettings {
   /** First delay, ms. */
@@ -14,10 +15,33 @@ export interface BackoffSettings {
 
 export const DEFAULT_BACKOFF: BackoffSettings = { baseMs: 1000, maxMs: 60_000, stableAfterMs: 60_000 };
 
+/** min(capMs, baseMs * 2^attempt), ms (attempt 0 = baseMs); the exponent is bounded so it never overflows. */
+export function exponentialMs(attempt: number, baseMs: number, capMs: number): number {
+  return Math.min(capMs, baseMs * 2 ** Math.min(Math.max(0, attempt), 30));
+}
+
 /** Equal jitter: a random delay in [cap/2, cap] where cap = min(maxMs, baseMs * 2^attempt), ms. */
-export function backoffDelay(attempt: number, s: BackoffSettings, random: () => number = Math.random): number {
-  const cap = Math.min(s.maxMs, s.baseMs * 2 ** Math.min(attempt, 30));
+export function backoffDelay(
+  attempt: number,
+  s: Pick<BackoffSettings, 'baseMs' | 'maxMs'>,
+  random: () => number = Math.random,
+): number {
+  const cap = exponentialMs(attempt, s.baseMs, s.maxMs);
   return Math.round(cap / 2 + (random() * cap) / 2);
+}
+
+/** The SEPM command poll schedule (config `sepm.poll*`), seconds. */
+export interface PollSettings {
+  pollIntervalSec: number;
+  pollMaxIntervalSec: number;
+}
+
+/**
+ * Delay before poll number `attempt` (0 = first poll), ms: pollIntervalSec, each next one twice as late, capped at
+ * pollMaxIntervalSec. No jitter: each command has its own schedule, there is no herd to spread.
+ */
+export function pollDelayMs(attempt: number, s: PollSettings): number {
+  return Math.max(1, Math.round(exponentialMs(attempt, s.pollIntervalSec * 1000, s.pollMaxIntervalSec * 1000)));
 }
 
 export class ReconnectBackoff {

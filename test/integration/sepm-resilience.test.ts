@@ -13,7 +13,7 @@ let cfg: SepmConfig;
 const clients: SepmClient[] = [];
 
 function newClient(overrides: Partial<SepmConfig> = {}) {
-  const c = createSepmClient({ ...cfg, ...overrides }, { retry: { attempts: 3, baseMs: 5, capMs: 20 } });
+  const c = createSepmClient({ ...cfg, ...overrides }, { retry: { baseMs: 5, capMs: 20 } });
   clients.push(c);
   return c;
 }
@@ -54,14 +54,20 @@ describe('SEPM client against the simulator', () => {
     expect(client.stats.logins).toBe(3);
   });
 
-  it('retries GETs through 5xx faults and a connection reset, but not a command POST', async () => {
+  it('retries a GET once through a 5xx or a connection reset, but not a command POST', async () => {
     const client = newClient();
     const fns = createSepmApi(client, cfg).raw;
-    sim.faults.add({ route: 'GET /domains', kind: 'status', status: 503, times: 2 });
+    sim.faults.add({ route: 'GET /domains', kind: 'status', status: 503, times: 1 });
     await expect(fns.getDomains()).resolves.toMatchObject({ success: true });
     sim.faults.add({ route: 'GET /groups', kind: 'reset', times: 1 });
     await expect(fns.getGroups()).resolves.toMatchObject({ success: true });
-    expect(client.stats.retries).toBe(3);
+    expect(client.stats.retries).toBe(2);
+    // A GET that keeps failing costs exactly 2 requests (READ_RETRY.tries), then fails to BullMQ.
+    const domainsBefore = sim.state.stats.requests['GET /domains'] ?? 0;
+    sim.faults.add({ route: 'GET /domains', kind: 'status', status: 503, times: 5 });
+    await expect(fns.getDomains()).rejects.toMatchObject({ code: ErrorCodes.SEPM_SERVER_ERROR, retryable: true });
+    expect((sim.state.stats.requests['GET /domains'] ?? 0) - domainsBefore).toBe(2);
+    sim.faults.clear();
     const before = sim.state.stats.requests['POST /command-queue/quarantine'] ?? 0;
     sim.faults.add({ route: 'POST /command-queue/quarantine', kind: 'status', status: 500 });
     const uid = sim.state.computers[0]!.uniqueId;
@@ -69,7 +75,7 @@ describe('SEPM client against the simulator', () => {
       code: ErrorCodes.SEPM_SERVER_ERROR,
       retryable: true,
     });
-    expect((sim.state.stats.requests['POST /command-queue/quarantine'] ?? 0) - before).toBeLessThanOrEqual(1);
+    expect((sim.state.stats.requests['POST /command-queue/quarantine'] ?? 0) - before).toBe(1);
     sim.faults.clear();
   });
 

@@ -27,14 +27,14 @@ soarContractSuite('IBM adapter (API key) on the SOAR simulator', async () => {
   const client = await createIbmSoarClient(
     { ...base(), apiKeyId: sim.apiKeyId, apiKeySecret: sim.apiKeySecret },
     logger,
-    { retry: { baseDelayMs: 5, maxDelayMs: 20 } },
+    { retry: { baseMs: 5, capMs: 20 } },
   );
   return { client, cleanup: () => client.close() };
 });
 
 soarContractSuite('IBM adapter (session login) on the SOAR simulator', async () => {
   const client = await createIbmSoarClient({ ...base(), username: 'analyst@example.test', password: 'pw-1' }, logger, {
-    retry: { baseDelayMs: 5, maxDelayMs: 20 },
+    retry: { baseMs: 5, capMs: 20 },
   });
   return { client, cleanup: () => client.close() };
 });

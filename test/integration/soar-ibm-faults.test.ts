@@ -13,7 +13,7 @@ import { sampleIncident } from '../helpers/soar-contract.ts';
 /** The IBM adapter under injected faults, against the simulator over HTTPS with verification on. */
 const logger = pino({ level: 'silent' });
 const WINDOW = 3600_000;
-const FAST = { retry: { baseDelayMs: 5, maxDelayMs: 20 } };
+const FAST = { retry: { baseMs: 5, capMs: 20 } };
 
 type IbmCfg = NonNullable<SoarConfig['ibm']>;
 
@@ -64,30 +64,35 @@ describe('IBM SOAR adapter under faults', () => {
   });
   beforeEach(() => sim.faults.clear());
 
-  it('retries a read after 5xx answers and then succeeds', async () => {
+  it('retries a read once after a 5xx answer and then succeeds', async () => {
     const { incident } = await client.findOrCreateIncident(sampleIncident(), { mergeWindowMs: WINDOW });
     const mark = sim.state.stats.log.length;
-    sim.faults.add({ route: 'GET /rest/orgs/:org/incidents/:inc', kind: 'status', status: 503, times: 2 });
+    sim.faults.add({ route: 'GET /rest/orgs/:org/incidents/:inc', kind: 'status', status: 503, times: 1 });
     const got = await client.getIncident(incident.id);
     expect(got.id).toBe(incident.id);
-    expect(calls(sim, mark, 'GET', INCIDENT)).toEqual([503, 503, 200]);
+    expect(calls(sim, mark, 'GET', INCIDENT)).toEqual([503, 200]);
   });
 
-  it('gives up after the bounded number of attempts on persistent 5xx', async () => {
+  it('gives up after 2 requests (READ_RETRY) on persistent 5xx: BullMQ retries the job', async () => {
     const { incident } = await client.findOrCreateIncident(sampleIncident(), { mergeWindowMs: WINDOW });
     const mark = sim.state.stats.log.length;
     sim.faults.add({ route: 'GET /rest/orgs/*/incidents/*', kind: 'status', status: 502, times: 100 });
     const err = await failure(client.getIncident(incident.id));
     expect(err.code).toBe(ErrorCodes.SOAR_SERVER_ERROR);
     expect(err.status).toBe(502);
-    expect(calls(sim, mark, 'GET', INCIDENT)).toEqual([502, 502, 502, 502]);
+    expect(calls(sim, mark, 'GET', INCIDENT)).toEqual([502, 502]);
   });
 
-  it('re-checks by dedup key after a 5xx on create, then creates exactly one incident', async () => {
+  it('a 5xx on create is not re-sent in-process: one POST, a look-up, then the job retry creates exactly one', async () => {
     const input = sampleIncident();
     const mark = sim.state.stats.log.length;
     sim.faults.add({ route: 'POST /rest/orgs/*/incidents', kind: 'status', status: 500, times: 1 });
-    const res = await client.findOrCreateIncident(input, { sourceMessageId: '<a@x>', mergeWindowMs: WINDOW });
+    const opts = { sourceMessageId: '<a@x>', mergeWindowMs: WINDOW };
+    const err = await failure(client.findOrCreateIncident(input, opts));
+    expect(err).toMatchObject({ code: ErrorCodes.SOAR_SERVER_ERROR, retryable: true });
+    expect(calls(sim, mark, 'POST', INCIDENTS)).toEqual([500]);
+    // What BullMQ does next: the whole job again.
+    const res = await client.findOrCreateIncident(input, opts);
     expect(res.outcome).toBe('created');
     expect(calls(sim, mark, 'POST', INCIDENTS)).toEqual([500, 200]);
     const stored = [...sim.state.incidents.values()].filter((i) => i.properties.sepm_alert_key === input.dedupKey);
@@ -112,21 +117,21 @@ describe('IBM SOAR adapter under faults', () => {
     }
   });
 
-  it('re-reads and re-applies after 409 conflicts on update, and gives up after five', async () => {
+  it('re-reads and re-applies once after a 409 conflict on update, and leaves a second one to BullMQ', async () => {
     const { incident } = await client.findOrCreateIncident(sampleIncident(), { mergeWindowMs: WINDOW });
     let mark = sim.state.stats.log.length;
-    sim.faults.add({ route: 'PUT /rest/orgs/*/incidents/*', kind: 'conflict', times: 2 });
+    sim.faults.add({ route: 'PUT /rest/orgs/*/incidents/*', kind: 'conflict', times: 1 });
     const closed = await client.closeIncident(incident.id, 'Resolved', 'done');
     expect(closed.state).toBe('closed');
-    expect(calls(sim, mark, 'PUT', INCIDENT)).toEqual([409, 409, 200]);
-    expect(calls(sim, mark, 'GET', INCIDENT)).toHaveLength(3);
+    expect(calls(sim, mark, 'PUT', INCIDENT)).toEqual([409, 200]);
+    expect(calls(sim, mark, 'GET', INCIDENT)).toHaveLength(2);
 
     const other = await client.findOrCreateIncident(sampleIncident(), { mergeWindowMs: WINDOW });
     mark = sim.state.stats.log.length;
     sim.faults.add({ route: 'PUT /rest/orgs/*/incidents/*', kind: 'conflict', times: 50 });
     const err = await failure(client.closeIncident(other.incident.id, 'Resolved', 'done'));
     expect(err.code).toBe(ErrorCodes.SOAR_CONFLICT);
-    expect(calls(sim, mark, 'PUT', INCIDENT)).toHaveLength(5);
+    expect(calls(sim, mark, 'PUT', INCIDENT)).toEqual([409, 409]);
     expect(sim.state.incidents.get(other.incident.id)?.plan_status).toBe('A');
   });
 

@@ -1,6 +1,6 @@
 import type { JobContext } from '../jobs/context.ts';
 import { trackingJobId } from '../../jobs/job-id.ts';
-import { pollDelayMs } from './backoff.ts';
+import { pollDelayMs } from '../../shared/backoff.ts';
 
 export type TrackedKind = 'scan' | 'remediation' | 'upload' | 'quarantine';
 

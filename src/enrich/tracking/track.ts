@@ -13,7 +13,7 @@ import {
   type CommandStatusLike,
 } from '../rows/command-rows.ts';
 import { endpointQuarantineStatus } from '../rows/table-rows.ts';
-import { isTimedOut, TIMEDOUT } from './backoff.ts';
+import { isTimedOut, TIMED_OUT } from '../../sepm/results/command-status.ts';
 import { streamScanStatus } from './scan-stream.ts';
 import { scheduleTracking } from './schedule.ts';
 
@@ -80,7 +80,7 @@ export async function trackCommand(p: TrackPayload, ctx: JobContext): Promise<un
     }
     return { state };
   }
-  if (timedOut) state = TIMEDOUT;
+  if (timedOut) state = TIMED_OUT;
   await FINISHERS[p.kind](ctx, p, out, state);
   await ctx.soar.addNote(p.incidentId, summaryNote(p, status, state, ctx.config.sepm.resultsLimit, out.csv));
   return { state, terminal: true, note: completionNote(status) };
@@ -199,21 +199,21 @@ const finishScan: Finisher = async (ctx, p, out, state) => {
 
 const finishRemediation: Finisher = async (ctx, p, out, state) => {
   const status = out.status;
-  const value = state === TIMEDOUT ? TIMEDOUT : remediationStatus(status, ctx.now());
+  const value = state === TIMED_OUT ? TIMED_OUT : remediationStatus(status, ctx.now());
   await setStateColumn(ctx, p, value);
   await attachCsv(ctx, p.incidentId, out.csv);
 };
 
 const finishUpload: Finisher = async (ctx, p, out, state) => {
   if (p.rowId === undefined) return;
-  const cells = state === TIMEDOUT ? { file_upload_status: TIMEDOUT, file_id: '' } : uploadCells(out.status);
+  const cells = state === TIMED_OUT ? { file_upload_status: TIMED_OUT, file_id: '' } : uploadCells(out.status);
   await ctx.soar.updateTableRow(p.incidentId, SepTables.eocScanResults, p.rowId, cells);
 };
 
 const finishQuarantine: Finisher = async (ctx, p, out, state) => {
   const status = out.status;
   const cells: Record<string, string> = {
-    quarantine_command_state: state === TIMEDOUT ? TIMEDOUT : quarantineCommandState(status),
+    quarantine_command_state: state === TIMED_OUT ? TIMED_OUT : quarantineCommandState(status),
   };
   const row = await rowOf(ctx, p, SepTables.endpointDetails);
   if (!row) return;

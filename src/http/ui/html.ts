@@ -1,3 +1,5 @@
+import { escapeHtml } from '../../shared/html-escape.ts';
+
 /**
  * Minimal safe HTML templating: every interpolated value is escaped unless it is a `SafeHtml` produced by
  * `html` itself. Mail content is attacker-controlled, so there is no way to interpolate a raw string.
@@ -13,18 +15,7 @@ export class SafeHtml {
   }
 }
 
-const ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-  '`': '&#96;',
-};
-
-export function escapeHtml(value: unknown): string {
-  return String(value ?? '').replace(/[&<>"'`]/g, (c) => ESCAPES[c]!);
-}
+export { escapeHtml };
 
 type Part = SafeHtml | string | number | boolean | null | undefined | readonly Part[];
 

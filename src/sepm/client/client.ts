@@ -1,19 +1,19 @@
-import { readFileSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { Agent, ProxyAgent, request as undiciRequest, type Dispatcher } from 'undici';
+import { request as undiciRequest, type Dispatcher } from 'undici';
 import type { SepmConfig } from '../../config/schema.ts';
 import { AppError, ErrorCodes } from '../../shared/errors.ts';
+import { buildTlsDispatcher } from '../../shared/http/tls-dispatcher.ts';
 import { silentLogger, type Logger } from '../../shared/logger.ts';
 import { operationLabel, sepmErrors, sepmLatency, timed } from '../../shared/metrics.ts';
+import { READ_RETRY, retryRead, type ReadRetryPolicy } from '../../shared/retry.ts';
 import { httpError, transportError } from './http-errors.ts';
-import { backoffDelayMs, Limiter } from './limiter.ts';
+import { Limiter } from './limiter.ts';
 import { TokenManager, type LoginResult } from './token-manager.ts';
 import type { SepmPage } from '../functions/types.ts';
 
 /**
  * The one adapter for the SEPM REST API (docs/reference/sepm-rest-api.md): TLS with verification on (CA bundle, optional client
  * certificate), optional proxy, per-request timeouts, bounded concurrency, bearer-token management with one
- * re-login on 401, retries for idempotent GETs only, paging, and SEPM error bodies mapped to AppErrors.
+ * re-login on 401, a bounded retry for idempotent GETs only (src/shared/retry.ts), paging, and SEPM error bodies mapped to AppErrors.
  */
 
 export type QueryValue = string | number | boolean | readonly string[] | null | undefined;
@@ -27,8 +27,12 @@ export interface SepmRequestOptions {
   xmlBody?: string | undefined;
   /** Return the body as a Buffer instead of parsing JSON. */
   raw?: boolean | undefined;
-  /** Retry on network/5xx/timeout. Default: true for GET only — commands are never retried blindly. */
-  retry?: boolean | undefined;
+  /**
+   * In-process retry of a transient failure (network, 5xx, 429, timeout) under READ_RETRY (src/shared/retry.ts).
+   * Only GETs are ever retried here; `false` turns it off for a GET (readiness probes). Other methods fail at once
+   * and BullMQ retries the job — a command is never re-sent blindly.
+   */
+  retry?: false | undefined;
   /** 'v2' swaps /v1 for /v2 in the base path (fingerprint-list fallback). */
   apiVersion?: 'v1' | 'v2' | undefined;
   /** Body size cap for raw downloads, bytes. */
@@ -37,7 +41,8 @@ export interface SepmRequestOptions {
 
 export interface SepmClientOptions {
   logger?: Logger;
-  retry?: { attempts?: number; baseMs?: number; capMs?: number };
+  /** Override of the read retry policy (tests use short delays); the defaults are READ_RETRY. */
+  retry?: Partial<ReadRetryPolicy>;
   /** How long a refused login is remembered before SEPM is asked again, ms (default 60 s). */
   authFailureBackoffMs?: number;
   now?: () => number;
@@ -61,7 +66,7 @@ export class SepmClient {
   private readonly limiter: Limiter;
   private readonly tokens: TokenManager;
   private readonly log: Logger;
-  private readonly retry: { attempts: number; baseMs: number; capMs: number };
+  private readonly retry: ReadRetryPolicy;
   private counters = { requests: 0, retries: 0 };
 
   constructor(cfg: SepmConfig, opts: SepmClientOptions = {}) {
@@ -70,7 +75,7 @@ export class SepmClient {
     const host = cfg.host.includes(':') && !cfg.host.startsWith('[') ? `[${cfg.host}]` : cfg.host;
     this.origin = `${cfg.protocol}://${host}:${cfg.port}`;
     this.log = (opts.logger ?? silentLogger).child({ component: 'sepm-client' });
-    this.retry = { attempts: 3, baseMs: 250, capMs: 5000, ...opts.retry };
+    this.retry = { ...READ_RETRY, ...opts.retry };
     this.limiter = new Limiter(cfg.maxConcurrency);
     this.ownsDispatcher = !opts.dispatcher;
     this.dispatcher = opts.dispatcher ?? buildDispatcher(cfg);
@@ -139,21 +144,20 @@ export class SepmClient {
   }
 
   private async sendWithRetry<T>(method: HttpMethod, path: string, opts: SepmRequestOptions, token: string) {
-    const retryable = opts.retry ?? method === 'GET';
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.limiter.run(() => this.send<T>(method, path, opts, token));
-      } catch (err) {
-        if (!retryable || !(err instanceof AppError) || !err.retryable || attempt >= this.retry.attempts) throw err;
-        this.counters.retries++;
-        const delay = backoffDelayMs(attempt, this.retry.baseMs, this.retry.capMs);
-        this.log.warn(
-          { method, path, code: err.code, status: err.status, attempt, delay },
-          'SEPM call failed, retrying',
-        );
-        await sleep(delay);
-      }
-    }
+    const once = () => this.limiter.run(() => this.send<T>(method, path, opts, token));
+    if (method !== 'GET' || opts.retry === false) return once();
+    return retryRead(
+      this.retry,
+      {
+        retryable: (err) => err instanceof AppError && err.retryable,
+        onRetry: (err, attempt, delay) => {
+          this.counters.retries++;
+          const e = err instanceof AppError ? { code: err.code, status: err.status } : {};
+          this.log.warn({ method, path, ...e, attempt, delay }, 'SEPM call failed, retrying');
+        },
+      },
+      once,
+    );
   }
 
   private async send<T>(method: HttpMethod, path: string, opts: SepmRequestOptions, token: string): Promise<T> {
@@ -233,30 +237,9 @@ export function createSepmClient(cfg: SepmConfig, opts: SepmClientOptions = {}):
   return new SepmClient(cfg, opts);
 }
 
-function readPem(path: string | undefined, what: string): string | undefined {
-  if (!path) return undefined;
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new AppError(
-      ErrorCodes.CONFIG_FILE_UNREADABLE,
-      `cannot read sepm.${what} ${path}: ${(err as Error).message}`,
-    );
-  }
-}
-
 function buildDispatcher(cfg: SepmConfig): Dispatcher {
-  const tls: { ca?: string; cert?: string; key?: string } = {};
-  const ca = readPem(cfg.caBundle, 'caBundle');
-  const cert = readPem(cfg.clientCert, 'clientCert');
-  const key = readPem(cfg.clientKey, 'clientKey');
-  if (ca) tls.ca = ca;
-  if (cert) tls.cert = cert;
-  if (key) tls.key = key;
   // +1 connection so a login never waits behind maxConcurrency busy requests.
-  const connections = cfg.maxConcurrency + 1;
-  if (cfg.proxy) return new ProxyAgent({ uri: cfg.proxy, requestTls: tls, connections });
-  return new Agent({ connect: tls, connections });
+  return buildTlsDispatcher({ configKey: 'sepm', ...cfg, connections: cfg.maxConcurrency + 1 });
 }
 
 /** Query string; arrays per idListStyle (repeat keys or comma-joined); empty values omitted. */

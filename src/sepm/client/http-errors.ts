@@ -1,4 +1,5 @@
 import { AppError, ErrorCodes, type ErrorCode } from '../../shared/errors.ts';
+import { classifyTransportError } from '../../shared/http/transport-error.ts';
 import type { SepmErrorBody } from '../functions/types.ts';
 
 /**
@@ -60,37 +61,15 @@ export function httpError(what: string, status: number, bodyText: string): AppEr
   });
 }
 
-const TLS_CODES = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-  'ERR_SSL_WRONG_VERSION_NUMBER',
-]);
-
-function errorCodeOf(err: unknown): string | undefined {
-  let e: unknown = err;
-  for (let depth = 0; depth < 4 && e && typeof e === 'object'; depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && !code.startsWith('UND_ERR_') && code !== 'ABORT_ERR') return code;
-    e = (e as { cause?: unknown }).cause;
-  }
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : undefined;
-}
-
 /** AppError for a failure before an HTTP status arrived (DNS, connect, TLS, reset, timeout). */
 export function transportError(what: string, err: unknown, timedOut: boolean): AppError {
   if (err instanceof AppError) return err;
-  const code = errorCodeOf(err);
+  const { kind, code } = classifyTransportError(err, timedOut);
   const msg = err instanceof Error ? err.message : String(err);
-  if (timedOut || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+  if (kind === 'timeout') {
     return new AppError(ErrorCodes.SEPM_TIMEOUT, `SEPM ${what}: no answer in time`, { retryable: true, cause: err });
   }
-  if (code && (TLS_CODES.has(code) || code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL'))) {
+  if (kind === 'tls') {
     return new AppError(
       ErrorCodes.SEPM_TLS,
       `SEPM ${what}: TLS verification failed (${code}); export the SEPM certificate's CA and set sepm.caBundle`,

@@ -19,8 +19,3 @@ export class Limiter {
     }
   }
 }
-
-/** Full-jitter exponential backoff, ms: random in [0, min(cap, base·2^attempt)]. */
-export function backoffDelayMs(attempt: number, baseMs: number, capMs: number, random: () => number = Math.random) {
-  return Math.floor(random() * Math.min(capMs, baseMs * 2 ** attempt));
-}

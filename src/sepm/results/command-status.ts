@@ -26,7 +26,10 @@ export const COMMAND_STATES: Record<number, string> = {
   6: 'Error',
 };
 
-/** One spelling everywhere (the original mixed "Timeout" and "Timedout"). */
+/**
+ * The timeout state, one spelling everywhere: sep-functions.md §5.1 calls the state "Timeout" but the data-table
+ * tooltip and rules spell it "Timedout", and the spec says to take "Timedout".
+ */
 export const TIMED_OUT = 'Timedout';
 export const IN_PROGRESS = 'In progress';
 export const COMPLETED = 'Completed';
@@ -45,6 +48,11 @@ export interface CommandStatusOptions {
   resultsLimit: number;
   matchingEndpointIds?: boolean | undefined;
   nowMs: number;
+}
+
+/** True when a command issued at `startedAtMs` has run out of time at `nowMs` (scanTimeoutSec, seconds). */
+export function isTimedOut(startedAtMs: number, nowMs: number, s: { scanTimeoutSec: number }): boolean {
+  return nowMs - startedAtMs >= s.scanTimeoutSec * 1000;
 }
 
 export function stateName(stateId: number): string {
@@ -155,7 +163,7 @@ export function processCommandStatus(
   totals.state_counts = overall.counts;
   if (overall.state === IN_PROGRESS || overall.state === WAITING) {
     const issued = opts.scanDate ? parseScanDateUtc(opts.scanDate) : undefined;
-    if (issued !== undefined && opts.nowMs - issued >= opts.scanTimeoutSec * 1000) {
+    if (issued !== undefined && isTimedOut(issued, opts.nowMs, opts)) {
       totals.overall_command_state = TIMED_OUT;
     }
   }

@@ -1,4 +1,4 @@
-import type { Artifact, ArtifactType } from '../../mail/types.ts';
+import type { ArtifactType } from '../../mail/types.ts';
 import { AppError, ErrorCodes } from '../../shared/errors.ts';
 import {
   SepTables,
@@ -95,32 +95,6 @@ export function toTableRow(row: TableRowRow): TableRow {
 
 export function toAttachmentInfo(row: AttachmentRow): AttachmentInfo {
   return { id: row.id, name: row.name, contentType: row.content_type, size: row.size, createdAt: row.created_at };
-}
-
-const SEVERITY_RANK: Record<Severity, number> = { Low: 1, Medium: 2, High: 3 };
-
-export function maxSeverity(a: Severity, b: Severity): Severity {
-  return SEVERITY_RANK[b] > SEVERITY_RANK[a] ? b : a;
-}
-
-/** Case-insensitive identity of an artifact on one incident (Unicode-aware, unlike SQLite's lower()). */
-export function foldArtifactValue(value: string): string {
-  return value.trim().toLowerCase();
-}
-
-/** Drops repeats inside one batch (same type + folded value), keeping the first spelling. */
-export function uniqueArtifacts(artifacts: readonly Artifact[]): Artifact[] {
-  const seen = new Set<string>();
-  const out: Artifact[] = [];
-  for (const a of artifacts) {
-    const value = a.value.trim();
-    if (!value) continue;
-    const key = `${a.type}\u0000${foldArtifactValue(value)}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push({ ...a, value });
-  }
-  return out;
 }
 
 const KNOWN_TABLES: ReadonlySet<string> = new Set(Object.values(SepTables));

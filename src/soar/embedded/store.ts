@@ -3,19 +3,9 @@ import type { Database } from 'better-sqlite3';
 import type { Artifact } from '../../mail/types.ts';
 import { openDatabase, run, sql, storeCall } from './db.ts';
 import { foldSearch } from './schema.ts';
+import { foldArtifactValue, maxSeverity, newArtifacts } from '../merge-rules.ts';
 import { incidentDetail, searchIncidents, type IncidentDetail, type IncidentSearch } from './queries.ts';
-import {
-  foldArtifactValue,
-  maxSeverity,
-  notFound,
-  toArtifact,
-  toIncident,
-  toNote,
-  uniqueArtifacts,
-  type ArtifactRow,
-  type IncidentRow,
-  type NoteRow,
-} from './rows.ts';
+import { notFound, toArtifact, toIncident, toNote, type ArtifactRow, type IncidentRow, type NoteRow } from './rows.ts';
 import {
   insertAttachment,
   insertTableRow,
@@ -155,7 +145,7 @@ class SqliteIncidentStore implements EmbeddedStore {
        VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (incident_id, type, value_folded) DO NOTHING`,
     );
     const added: StoredArtifact[] = [];
-    for (const a of uniqueArtifacts(artifacts)) {
+    for (const a of newArtifacts([], artifacts)) {
       const info = insert.run(incidentId, a.type, a.value, foldArtifactValue(a.value), a.description ?? null, now);
       if (info.changes === 0) continue;
       const stored: StoredArtifact = { id: Number(info.lastInsertRowid), type: a.type, value: a.value };

@@ -1,24 +1,22 @@
-import { readFileSync } from 'node:fs';
-import { Agent, type Dispatcher, FormData, ProxyAgent, request } from 'undici';
+import { type Dispatcher, FormData, request } from 'undici';
 import type { SoarConfig } from '../../config/schema.ts';
+import { backoffDelay } from '../../shared/backoff.ts';
 import { AppError, ErrorCodes } from '../../shared/errors.ts';
+import { buildTlsDispatcher } from '../../shared/http/tls-dispatcher.ts';
 import type { Logger } from '../../shared/logger.ts';
+import { READ_RETRY, retryRead, type ReadRetryPolicy } from '../../shared/retry.ts';
 import { observe, operationLabel, soarErrors, soarLatency } from '../../shared/metrics.ts';
 import { badResponse, statusError, transportError } from './errors.ts';
 
 export type IbmConfig = NonNullable<SoarConfig['ibm']>;
 
-export interface RetryPolicy {
-  /** Total attempts for one call (first try included). */
-  attempts: number;
-  /** First backoff step (ms); doubles per attempt, with jitter. */
-  baseDelayMs: number;
-  maxDelayMs: number;
-  /** Cap (ms) on a server's Retry-After. */
-  maxRetryAfterMs: number;
-}
+/** The read retry policy (src/shared/retry.ts); tests override the delays. */
+export type RetryPolicy = ReadRetryPolicy;
 
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 500, maxDelayMs: 8_000, maxRetryAfterMs: 60_000 };
+export const DEFAULT_RETRY: RetryPolicy = READ_RETRY;
+
+/** Cap on a server's Retry-After, ms; a wait beyond the retry budget fails the call to BullMQ anyway. */
+const MAX_RETRY_AFTER_MS = 60_000;
 
 export interface CallOptions {
   query?: Record<string, string | number | boolean>;
@@ -26,8 +24,10 @@ export interface CallOptions {
   body?: unknown;
   headers?: Record<string, string>;
   /**
-   * Safe to send again after a 5xx/timeout/network failure (reads, PUT of a whole object, deletes). Creates are
-   * not: their callers look the object up before posting again.
+   * A read, safe to send again after a 5xx/timeout/network/429 failure: GETs and the read-only POST query_paged.
+   * Only these get the bounded in-process retry (src/shared/retry.ts); every write (create, PUT, DELETE) is sent
+   * once and a failure goes to BullMQ, which retries the job. Creates look the object up before failing, so
+   * the job's retry does not create it twice.
    */
   idempotent: boolean;
 }
@@ -43,20 +43,11 @@ export interface SessionInfo {
   [key: string]: unknown;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function buildDispatcher(cfg: IbmConfig): Dispatcher {
-  const tls = {
-    ca: cfg.caBundle ? readFileSync(cfg.caBundle, 'utf8') : undefined,
-    cert: cfg.clientCert ? readFileSync(cfg.clientCert, 'utf8') : undefined,
-    key: cfg.clientKey ? readFileSync(cfg.clientKey, 'utf8') : undefined,
-  };
-  // Verification stays on: a CA bundle adds trust, nothing here ever disables it.
-  if (cfg.proxy) return new ProxyAgent({ uri: cfg.proxy, requestTls: tls });
-  return new Agent({ connect: tls });
+function retryAfterOf(err: unknown): number | undefined {
+  return err instanceof AppError ? (err.details as { retryAfterMs?: number } | undefined)?.retryAfterMs : undefined;
 }
 
-/** Transport to one IBM QRadar SOAR server: auth (API key or session), timeouts, error mapping, bounded retries. */
+/** Transport to one IBM QRadar SOAR server: auth (API key or session), timeouts, error mapping, bounded read retries. */
 export class IbmHttp {
   private readonly cfg: IbmConfig;
   private readonly logger: Logger;
@@ -74,7 +65,7 @@ export class IbmHttp {
     if (!(cfg.apiKeyId && cfg.apiKeySecret) && !(cfg.username && cfg.password)) {
       throw new AppError(ErrorCodes.CONFIG_INVALID, 'soar.ibm needs apiKeyId + apiKeySecret or username + password');
     }
-    this.dispatcher = buildDispatcher(cfg);
+    this.dispatcher = buildTlsDispatcher({ configKey: 'soar.ibm', ...cfg });
   }
 
   get usesSession(): boolean {
@@ -157,7 +148,7 @@ export class IbmHttp {
     }
   }
 
-  /** One call with session re-login (once, on 401) and bounded retries; answers the parsed JSON body. */
+  /** One call with session re-login (once, on 401) and, for reads, the bounded retry; answers the parsed JSON. */
   async call(method: string, path: string, opts: CallOptions): Promise<unknown> {
     const res = await this.exchange(method, path, opts);
     return this.parse(res, `${method} ${path}`);
@@ -170,16 +161,31 @@ export class IbmHttp {
 
   private async exchange(method: string, path: string, opts: CallOptions): Promise<RawResponse> {
     const what = `SOAR ${method} ${path}`;
-    let relogged = false;
-    for (let attempt = 1; ; attempt++) {
-      try {
+    const once = () => this.exchangeOnce(method, path, opts, what);
+    if (!opts.idempotent) return once();
+    return retryRead(
+      this.retry,
+      {
+        retryable: (err) => err instanceof AppError && err.retryable,
+        waitHint: (err) => retryAfterOf(err),
+        onRetry: (err, attempt, waitMs) => {
+          const e = err instanceof AppError ? { code: err.code, status: err.status } : {};
+          this.logger.warn({ ...e, attempt, waitMs, path }, 'soar call failed, retrying');
+        },
+      },
+      once,
+    );
+  }
+
+  /** One request, with one fresh login on a 401 of an expired session; non-2xx answers become AppErrors. */
+  private async exchangeOnce(method: string, path: string, opts: CallOptions, what: string): Promise<RawResponse> {
+    try {
+      for (let relogged = false; ; relogged = true) {
         if (this.usesSession && !this.session) await this.authenticate();
         const res = await observe(soarLatency, operationLabel(method, path), () => this.send(method, path, opts, what));
         if (res.status === 401 && this.usesSession && !relogged) {
           // Sessions expire server-side; one fresh login is worth it, a second 401 is a real auth failure.
-          relogged = true;
           this.session = null;
-          attempt--;
           continue;
         }
         if (res.status >= 200 && res.status < 300) return res;
@@ -187,15 +193,11 @@ export class IbmHttp {
         if (res.status !== 429) throw err;
         const details = { retryAfterMs: this.retryAfterMs(res) };
         throw new AppError(err.code, err.message, { status: 429, retryable: true, details });
-      } catch (err) {
-        const e = err instanceof AppError ? err : transportError(err, what, false);
-        soarErrors.inc({ code: e.code });
-        const canRepeat = e.retryable && (opts.idempotent || e.code === ErrorCodes.SOAR_RATE_LIMITED);
-        if (!canRepeat || attempt >= this.retry.attempts) throw e;
-        const wait = this.delayFor(attempt, e);
-        this.logger.warn({ code: e.code, status: e.status, attempt, waitMs: wait, path }, 'soar call failed, retrying');
-        await sleep(wait);
       }
+    } catch (err) {
+      const e = err instanceof AppError ? err : transportError(err, what, false);
+      soarErrors.inc({ code: e.code });
+      throw e;
     }
   }
 
@@ -205,15 +207,12 @@ export class IbmHttp {
     if (!v) return undefined;
     const secs = Number(v);
     const ms = Number.isFinite(secs) ? secs * 1000 : Date.parse(v) - Date.now();
-    return Number.isFinite(ms) ? Math.max(0, Math.min(ms, this.retry.maxRetryAfterMs)) : undefined;
+    return Number.isFinite(ms) ? Math.max(0, Math.min(ms, MAX_RETRY_AFTER_MS)) : undefined;
   }
 
-  /** Exponential backoff with equal jitter; a 429's Retry-After wins when given. */
+  /** Wait before try `attempt + 1` (1-based): a 429's Retry-After when given, else the policy's backoff, ms. */
   delayFor(attempt: number, err: AppError): number {
-    const retryAfter = (err.details as { retryAfterMs?: number } | undefined)?.retryAfterMs;
-    if (retryAfter !== undefined) return retryAfter;
-    const step = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
-    return Math.round(step / 2 + Math.random() * (step / 2));
+    return retryAfterOf(err) ?? backoffDelay(attempt - 1, { baseMs: this.retry.baseMs, maxMs: this.retry.capMs });
   }
 
   async close(): Promise<void> {

@@ -5,7 +5,6 @@ import {
   handleName,
   lastSeen,
   messageIds,
-  newArtifacts,
   newIncidentBody,
   occurrences,
   props,
@@ -14,15 +13,18 @@ import {
   IbmProps,
 } from './mapping.ts';
 import type { IbmSoarClient } from './soar.ts';
+import { newArtifacts, raisesSeverity } from '../merge-rules.ts';
 import type { FindOrCreateOptions, FindOrCreateResult, Incident, IncidentState, NewIncident } from '../port.ts';
 
 const NAMES = { handle_format: 'names' } as const;
-/** Bound on re-read/re-apply rounds after 409 conflicts (IBM's own client loops forever). */
-const MAX_UPDATE_TRIES = 5;
+/**
+ * Tries of the read-apply-PUT round: a 409 (someone else wrote in between) is re-read and re-applied once
+ * in-process — a conflict is not a transport failure, and a fresh read resolves it at once (IBM's own client loops
+ * forever). A second 409, or any other failure of the PUT, goes to BullMQ, which retries the job.
+ */
+const MAX_UPDATE_TRIES = 2;
 /** Incidents per dedup key we look at (newest first); more than a handful means the window is far too short. */
 const LOOKUP_PAGE = 50;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function getIncidentDto(c: IbmSoarClient, id: number): Promise<Dto> {
   return (await c.call('GET', `/incidents/${id}`, { query: NAMES, idempotent: true })) as Dto;
@@ -51,9 +53,9 @@ function queryByKey(c: IbmSoarClient, key: string): Promise<Dto[]> {
 }
 
 /**
- * GET, apply, PUT with the read `vers`. A 409 (someone else wrote in between) or a retryable failure re-reads and
- * re-applies; `apply` returns false when the change is already there (e.g. a PUT that landed before its answer
- * was lost), which makes the loop safe to repeat.
+ * GET, apply, PUT with the read `vers`. A 409 re-reads and re-applies once (MAX_UPDATE_TRIES); `apply` returns false
+ * when the change is already there (e.g. a PUT that landed before its answer was lost, seen again on the job's
+ * BullMQ retry), which makes the round safe to repeat.
  */
 export async function updateIncident(c: IbmSoarClient, id: number, apply: (dto: Dto) => boolean): Promise<Dto> {
   for (let attempt = 1; ; attempt++) {
@@ -65,10 +67,9 @@ export async function updateIncident(c: IbmSoarClient, id: number, apply: (dto: 
       const res = (await c.call('PUT', `/incidents/${id}`, { body: next, query, idempotent: false })) as Dto | null;
       return res && typeof res.id === 'number' ? res : getIncidentDto(c, id);
     } catch (err) {
-      const again = isAppError(err) && (err.code === ErrorCodes.SOAR_CONFLICT || err.retryable);
-      if (!again || attempt >= MAX_UPDATE_TRIES) throw err;
+      const conflict = isAppError(err) && err.code === ErrorCodes.SOAR_CONFLICT;
+      if (!conflict || attempt >= MAX_UPDATE_TRIES) throw err;
       c.logger.warn({ code: err.code, attempt, incidentId: id }, 'soar incident update conflicted, re-reading');
-      if (err.retryable) await sleep(c.http.delayFor(attempt, err));
     }
   }
 }
@@ -97,8 +98,6 @@ async function createIncident(
   };
 }
 
-const RANK: Record<string, number> = { Low: 1, Medium: 2, High: 3 };
-
 async function mergeIncident(
   c: IbmSoarClient,
   open: Dto,
@@ -115,8 +114,7 @@ async function mergeIncident(
     if (mid !== undefined && ids.includes(mid)) return false;
     const p = props(d);
     const current = handleName(d.severity_code, c.names.severity_code) ?? '';
-    // A repeat never lowers the severity (e.g. "left alone" after "cleaned" raises it).
-    if ((RANK[input.severity] ?? 0) > (RANK[current] ?? 0)) d.severity_code = input.severity;
+    if (raisesSeverity(current, input.severity)) d.severity_code = input.severity;
     d.properties = {
       ...p,
       [IbmProps.occurrences]: occurrences(d) + 1,

@@ -157,21 +157,6 @@ export function newIncidentBody(
   };
 }
 
-export function artifactKey(a: { type: string; value: string }): string {
-  return `${a.type}\u0000${a.value.trim().toLowerCase()}`;
-}
-
-/** Artifacts not present yet (type + case-insensitive value), also de-duplicated within the batch. */
-export function newArtifacts(existing: { type: string; value: string }[], wanted: Artifact[]): Artifact[] {
-  const seen = new Set(existing.map(artifactKey));
-  return wanted.filter((a) => {
-    const k = artifactKey(a);
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
-}
-
 export function artifactBody(a: Artifact, typeId: number): Dto {
   const body: Dto = { type: typeId, value: a.value };
   if (a.description) body.description = { format: 'text', content: a.description };

@@ -5,19 +5,9 @@ import type { Logger } from '../../shared/logger.ts';
 import { closeIncident, findOrCreateIncident, getIncidentDto, listIncidents } from './incidents.ts';
 import { type CallOptions, DEFAULT_RETRY, IbmHttp, type IbmConfig, type RetryPolicy } from './http.ts';
 import type { Dto, HandleNames } from './mapping.ts';
-import {
-  artifactBody,
-  artifactKey,
-  newArtifacts,
-  rowBody,
-  toArtifact,
-  toAttachment,
-  toIncident,
-  toNote,
-  toRow,
-  unwrapOne,
-} from './mapping.ts';
+import { artifactBody, rowBody, toArtifact, toAttachment, toIncident, toNote, toRow, unwrapOne } from './mapping.ts';
 import { checkIncidentFields, resolveOrg } from './org.ts';
+import { artifactKey, newArtifacts } from '../merge-rules.ts';
 import type {
   AttachmentInfo,
   CellValue,
@@ -75,26 +65,27 @@ export class IbmSoarClient implements SoarClient {
   }
 
   /**
-   * A create is never blindly re-sent: after a retryable failure (5xx, timeout, network) we first look for the
-   * object the failed call may have created. After a timeout the server may still be working on it, so we wait
-   * one timeout span before looking, and look a second time after another span before posting again.
+   * A create is sent once, never re-sent in-process (BullMQ retries the job). After a retryable failure (5xx,
+   * timeout, network) we look for the object the failed call may have created, so a job whose create landed
+   * despite the error carries on instead of creating it again on its retry. After a timeout the server may still
+   * be working on it, so we wait one timeout span (soar.ibm.timeoutMs) before looking, and look a second time after
+   * another span. Not found: the original error goes to BullMQ.
    */
   async createWithLookup<T>(what: string, post: () => Promise<T>, lookup: () => Promise<T | undefined>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await post();
-      } catch (err) {
-        if (!isAppError(err) || !err.retryable || attempt >= this.retry.attempts) throw err;
-        const timedOut = err.code === ErrorCodes.SOAR_TIMEOUT;
-        await sleep(this.http.delayFor(attempt, err) + (timedOut ? this.cfg.timeoutMs : 0));
-        let found = await lookup();
-        if (found === undefined && timedOut) {
-          await sleep(this.cfg.timeoutMs);
-          found = await lookup();
-        }
-        this.logger.warn({ code: err.code, attempt, found: found !== undefined }, `soar ${what} failed, looked it up`);
-        if (found !== undefined) return found;
+    try {
+      return await post();
+    } catch (err) {
+      if (!isAppError(err) || !err.retryable) throw err;
+      const timedOut = err.code === ErrorCodes.SOAR_TIMEOUT;
+      if (timedOut) await sleep(this.cfg.timeoutMs);
+      let found = await lookup();
+      if (found === undefined && timedOut) {
+        await sleep(this.cfg.timeoutMs);
+        found = await lookup();
       }
+      this.logger.warn({ code: err.code, found: found !== undefined }, `soar ${what} failed, looked it up`);
+      if (found !== undefined) return found;
+      throw err;
     }
   }
 
@@ -207,13 +198,13 @@ export class IbmSoarClient implements SoarClient {
     const body = rowBody({ ...current.cells, ...cells });
     const res = await this.call('PUT', `${this.tablePath(incidentId, table)}/row_data/${rowId}`, {
       body,
-      idempotent: true,
+      idempotent: false,
     });
     return toRow(unwrapOne(res));
   }
 
   async deleteTableRow(incidentId: number, table: string, rowId: number): Promise<void> {
-    await this.call('DELETE', `${this.tablePath(incidentId, table)}/row_data/${rowId}`, { idempotent: true });
+    await this.call('DELETE', `${this.tablePath(incidentId, table)}/row_data/${rowId}`, { idempotent: false });
   }
 
   async addAttachment(incidentId: number, name: string, contentType: string, data: Buffer): Promise<AttachmentInfo> {

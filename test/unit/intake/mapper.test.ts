@@ -93,7 +93,7 @@ describe('mapToIncidents', () => {
     const evil = event({
       riskName: '<script>alert(1)</script>',
       computer: '"><img src=x onerror=alert(2)>',
-      description: "it's <b>bold</b> & more",
+      description: "it's <b>bold</b> & more `tick`",
       extra: { '<i>Label</i>': '<svg onload=alert(3)>' },
     });
     const evilMail = { ...mail, subject: '<script>x</script>', from: '<a href="javascript:1">' };
@@ -102,7 +102,8 @@ describe('mapToIncidents', () => {
     expect(d).not.toMatch(/<script|<img|<svg|<i>|<b>|<a /i);
     expect(d).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(d).toContain('&quot;&gt;&lt;img src=x onerror=alert(2)&gt;');
-    expect(d).toContain('it&#39;s &lt;b&gt;bold&lt;/b&gt; &amp; more');
+    // One escaper for the UI and the description: the backtick too (the description copy once left it raw).
+    expect(d).toContain('it&#39;s &lt;b&gt;bold&lt;/b&gt; &amp; more &#96;tick&#96;');
     expect(d).toContain('&lt;i&gt;Label&lt;/i&gt;');
     const [multi] = mapToIncidents(notification([event({ riskName: 'A\r\nB\u0000C' })]), [], mail);
     expect(multi!.name).toBe('SEP Single Risk Event: A B C on TEST-ENDPOINT (Cleaned by deletion)');

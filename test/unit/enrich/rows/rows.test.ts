@@ -19,7 +19,8 @@ import {
   groupRow,
   statusSummaryRow,
 } from '../../../../src/enrich/rows/table-rows.ts';
-import { isTimedOut, pollDelayMs } from '../../../../src/enrich/tracking/backoff.ts';
+import { pollDelayMs } from '../../../../src/shared/backoff.ts';
+import { isTimedOut } from '../../../../src/sepm/results/command-status.ts';
 
 const fixture = (name: string) =>
   JSON.parse(readFileSync(`fixtures/sepm-api/${name}`, 'utf8')) as Record<string, unknown>;

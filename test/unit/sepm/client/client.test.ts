@@ -4,13 +4,14 @@ import { connect, type AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { createSepmClient, encodeQuery, type SepmClient } from '../../../../src/sepm/client/client.ts';
 import { ErrorCodes } from '../../../../src/shared/errors.ts';
+import { READ_RETRY } from '../../../../src/shared/retry.ts';
 import { createLogger } from '../../../../src/shared/logger.ts';
 import { fakeConfig, sendJson, sepmError, startFakeSepm, type FakeSepm } from '../../../helpers/fake-sepm.ts';
 
 let sepm: FakeSepm;
 let client: SepmClient;
 
-const FAST_RETRY = { attempts: 3, baseMs: 1, capMs: 5 };
+const FAST_RETRY = { baseMs: 1, capMs: 5 };
 
 beforeEach(async () => {
   sepm = await startFakeSepm();
@@ -166,20 +167,29 @@ describe('errors and retries', () => {
     await expect(client.request('POST', '/b')).rejects.toThrow(/HTTP 500/);
   });
 
-  it('retries an idempotent GET on 5xx and returns the later answer', async () => {
+  it('retries an idempotent GET once on 5xx and returns the later answer', async () => {
     let calls = 0;
     sepm.route('GET /domains', (_r, res) =>
-      ++calls < 3 ? sepmError(res, 503, 'busy') : sendJson(res, 200, [{ id: 'D' }]),
+      ++calls < 2 ? sepmError(res, 503, 'busy') : sendJson(res, 200, [{ id: 'D' }]),
     );
     await expect(client.request('GET', '/domains')).resolves.toEqual([{ id: 'D' }]);
-    expect(calls).toBe(3);
-    expect(client.stats.retries).toBe(2);
+    expect(calls).toBe(2);
+    expect(client.stats.retries).toBe(1);
   });
 
-  it('gives up after the capped number of GET retries', async () => {
+  it('gives up after READ_RETRY.tries (2) requests for a failing GET: BullMQ retries the job', async () => {
     sepm.route('GET /domains', (_r, res) => sepmError(res, 500, 'down'));
     await expect(client.request('GET', '/domains')).rejects.toMatchObject({ code: ErrorCodes.SEPM_SERVER_ERROR });
-    expect(sepm.requests).toHaveLength(1 + FAST_RETRY.attempts);
+    expect(READ_RETRY.tries).toBe(2);
+    expect(sepm.requests.filter((r) => r.path.endsWith('/domains'))).toHaveLength(2);
+  });
+
+  it('does not retry a GET when the wait would leave the time budget', async () => {
+    await client.close();
+    client = createSepmClient(fakeConfig(sepm.port), { retry: { budgetMs: 10, baseMs: 100, capMs: 100 } });
+    sepm.route('GET /domains', (_r, res) => sepmError(res, 503, 'busy'));
+    await expect(client.request('GET', '/domains')).rejects.toMatchObject({ code: ErrorCodes.SEPM_SERVER_ERROR });
+    expect(sepm.requests.filter((r) => r.path.endsWith('/domains'))).toHaveLength(1);
   });
 
   it('never retries a command (POST) blindly on 5xx', async () => {
@@ -193,7 +203,7 @@ describe('errors and retries', () => {
 
   it('times out a slow answer with SEPM_TIMEOUT', async () => {
     await client.close();
-    client = createSepmClient(fakeConfig(sepm.port, { requestTimeoutMs: 150 }), { retry: { attempts: 0 } });
+    client = createSepmClient(fakeConfig(sepm.port, { requestTimeoutMs: 150 }), { retry: { tries: 1 } });
     sepm.route('GET /slow', (_r, res) => {
       setTimeout(() => sendJson(res, 200, {}), 1000);
     });
@@ -206,7 +216,7 @@ describe('errors and retries', () => {
   it('reports a refused connection as a retryable SEPM_NETWORK error', async () => {
     const port = sepm.port;
     await sepm.close();
-    const c = createSepmClient(fakeConfig(port), { retry: { attempts: 0 } });
+    const c = createSepmClient(fakeConfig(port), { retry: { tries: 1 } });
     await expect(c.request('GET', '/domains')).rejects.toMatchObject({
       code: ErrorCodes.SEPM_NETWORK,
       retryable: true,

@@ -18,7 +18,7 @@ const V2_MSG = 'This FingerprintList is not supported by V1, please try V2!';
 beforeEach(async () => {
   sepm = await startFakeSepm();
   const cfg = fakeConfig(sepm.port);
-  client = createSepmClient(cfg, { retry: { attempts: 1, baseMs: 1, capMs: 2 } });
+  client = createSepmClient(cfg, { retry: { baseMs: 1, capMs: 2 } });
   api = createSepmApi(client, cfg, { now: () => NOW });
   fns = api.raw;
 });

@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ArtifactTypes } from '../../../../src/mail/types.ts';
 import {
   MAX_MESSAGE_IDS,
   lastSeen,
   messageIds,
-  newArtifacts,
   newIncidentBody,
   toIncident,
   toRow,
@@ -116,19 +114,6 @@ describe('IBM SOAR mapping', () => {
       properties: { sepm_server: 's', my_key: 'k', sepm_occurrences: 1, sepm_last_seen: 99, sepm_message_ids: '<m>' },
       artifacts: [{ type: 37, value: 'C:\\x' }],
     });
-  });
-
-  it('skips artifacts already present (type + trimmed, case-folded value) and repeats within a batch', () => {
-    const out = newArtifacts(
-      [{ type: ArtifactTypes.dnsName, value: 'Evil.com' }],
-      [
-        { type: ArtifactTypes.dnsName, value: ' evil.COM ' },
-        { type: ArtifactTypes.systemName, value: 'evil.com' },
-        { type: ArtifactTypes.ipAddress, value: '10.0.0.1' },
-        { type: ArtifactTypes.ipAddress, value: '10.0.0.1' },
-      ],
-    );
-    expect(out.map((a) => `${a.type}|${a.value}`)).toEqual(['System Name|evil.com', 'IP Address|10.0.0.1']);
   });
 
   it('unwraps array answers and table cells', () => {

@@ -112,8 +112,16 @@ describe('IbmHttp', () => {
     expect(thrown(() => new IbmHttp({ ...cfg, apiKeyId: undefined }, logger)).code).toBe(ErrorCodes.CONFIG_INVALID);
   });
 
+  it('a PEM that cannot be read is CONFIG_FILE_UNREADABLE naming the config key, not a raw ENOENT', () => {
+    for (const key of ['caBundle', 'clientCert', 'clientKey'] as const) {
+      const e = thrown(() => new IbmHttp({ ...cfg, [key]: '/nonexistent/r5.pem' }, logger));
+      expect(e.code).toBe(ErrorCodes.CONFIG_FILE_UNREADABLE);
+      expect(e.message).toContain(`soar.ibm.${key}`);
+    }
+  });
+
   it('backs off exponentially with jitter, capped, and lets Retry-After win', async () => {
-    const http = new IbmHttp(cfg, logger, { attempts: 4, baseDelayMs: 100, maxDelayMs: 300, maxRetryAfterMs: 5000 });
+    const http = new IbmHttp(cfg, logger, { tries: 2, budgetMs: 5000, baseMs: 100, capMs: 300 });
     const err = new AppError(ErrorCodes.SOAR_SERVER_ERROR, 'x', { retryable: true });
     for (let i = 0; i < 50; i++) {
       const d1 = http.delayFor(1, err);
