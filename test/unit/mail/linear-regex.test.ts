@@ -3,25 +3,9 @@ import { checkConfigSemantics } from '../../../src/config/semantics.ts';
 import { loadConfig } from '../../../src/config/load.ts';
 import { subjectMatches } from '../../../src/mail/envelope-filter.ts';
 import { compileLinearRegex } from '../../../src/mail/linear-regex.ts';
+import { perCallMs } from '../../helpers/growth.ts';
 
 /** Subject regexes from the config run on a linear-time matcher (issue 10 item 9: mail-derived text). */
-
-/** Best per-call time in ms over 5 trials of ≥ 20 ms each. */
-function perCallMs(fn: () => unknown): number {
-  let best = Infinity;
-  for (let trial = 0; trial < 5; trial++) {
-    let calls = 0;
-    const start = performance.now();
-    let elapsed = 0;
-    do {
-      fn();
-      calls++;
-      elapsed = performance.now() - start;
-    } while (elapsed < 20);
-    best = Math.min(best, elapsed / calls);
-  }
-  return best;
-}
 
 const CASES: [string, string, string[]][] = [
   ['^Risk outbreak', 'i', ['risk outbreak on 3 hosts', 'Re: Risk outbreak', '']],

@@ -1,36 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { senderAuthSchema } from '../../../src/config/schema.ts';
 import { checkSender, parseReceived, type HeaderLine } from '../../../src/mail/sender-auth.ts';
+import { growth, perCallMs } from '../../helpers/growth.ts';
 
 /**
  * Hostile Received headers: parsing must grow linearly. Asserted by result, in the same process: the time for an
  * 8× larger input stays under 16× the time for the 1× input (a quadratic parser shows 64×). The old regex
  * `^\s*from\s+([\s\S]*?)(?:\s+by\s|;|$)` took 5.6 s for one header with ~73 KB of spaces.
  */
-
-/** Best per-call time in ms over a few rounds, each repeating `fn` for at least 5 ms (steadies tiny inputs). */
-function perCall(fn: () => void): number {
-  fn();
-  let best = Infinity;
-  for (let round = 0; round < 3; round++) {
-    let reps = 0;
-    const t0 = performance.now();
-    do {
-      fn();
-      reps++;
-    } while (performance.now() - t0 < 5);
-    best = Math.min(best, (performance.now() - t0) / reps);
-  }
-  return best;
-}
-
-function growth(make: (n: number) => string, n: number, run: (text: string) => void): number {
-  const small = make(n);
-  const large = make(8 * n);
-  const t1 = perCall(() => run(small));
-  const t8 = perCall(() => run(large));
-  return t8 / t1;
-}
 
 const SHAPES: [string, (n: number) => string][] = [
   ['spaces after from', (n) => `from${' '.repeat(n)}x`],
@@ -79,7 +56,7 @@ describe('Received parsing grows linearly with hostile input', () => {
     const relay = senderAuthSchema.parse({ trustedRelays: ['10.1.2.3'] });
     const small = chain(100);
     const large = chain(800);
-    expect(perCall(() => checkSender(large, relay)) / perCall(() => checkSender(small, relay))).toBeLessThan(16);
+    expect(perCallMs(() => checkSender(large, relay)) / perCallMs(() => checkSender(small, relay))).toBeLessThan(16);
     expect(checkSender(chain(10), relay).verdict).toBe('trusted');
     expect(checkSender(small, relay).reasons).toEqual([
       'Received: hop 51 not attributable to the receiving MTA (more than 50 Received headers); hops below it are not believed',

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compilePathGlob, compilePlainGlob, globMatcher } from '../../../src/whitelist/index.ts';
+import { growth } from '../../helpers/growth.ts';
 
 /**
  * Hostile-input growth tests (issue 10 item 9): the matcher must take time linear in the value. Each check compares
@@ -7,32 +8,6 @@ import { compilePathGlob, compilePlainGlob, globMatcher } from '../../../src/whi
  * while O(n²) or worse fails), never a wall-clock limit. A small pair runs first so the old backtracking regex
  * fails in seconds instead of hanging; the sizes from the issue (1,990 folders, 4,000 characters) follow.
  */
-
-/** Best per-call time in ms of `fn` over 5 trials, each repeating it until ≥ 20 ms have passed (timer noise). */
-function perCallMs(fn: () => unknown): number {
-  let best = Infinity;
-  for (let trial = 0; trial < 5; trial++) {
-    let calls = 0;
-    const start = performance.now();
-    let elapsed = 0;
-    do {
-      fn();
-      calls++;
-      elapsed = performance.now() - start;
-    } while (elapsed < 20);
-    best = Math.min(best, elapsed / calls);
-  }
-  return best;
-}
-
-function growth(make: (n: number) => string, n: number, test: (value: string) => unknown): number {
-  const small = make(n);
-  const large = make(8 * n);
-  perCallMs(() => test(small)); // warm up the JIT before measuring
-  const t1 = perCallMs(() => test(small));
-  const t8 = perCallMs(() => test(large));
-  return t8 / t1;
-}
 
 const folders = (n: number): string => `C:\\${'d\\'.repeat(n)}setup.exe`;
 const aaa = (n: number): string => 'a'.repeat(n);
