@@ -1,8 +1,5 @@
 import { AppError, ErrorCodes } from '../shared/errors.ts';
 import type { Config } from './schema.ts';
-import { isLoopbackHost } from './loopback.ts';
-
-export { isLoopbackHost };
 
 /**
  * TLS is never switched off silently. Plain-text connections are accepted only to loopback (the in-process
