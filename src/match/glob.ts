@@ -16,23 +16,6 @@ export { compilePathGlob, compilePlainGlob, type GlobTester } from './glob-nfa.t
  */
 export type GlobKind = 'plain' | 'path' | 'user' | 'host';
 
-/**
- * Path glob → linear-time tester over a value whose separators were normalised to `/`. The name is kept from
- * when this returned a RegExp; the tester has the same `test(value)` shape and never backtracks.
- * Prefer compilePathGlob in new code.
- */
-export function pathGlobToRegExp(pattern: string): GlobTester {
-  return compilePathGlob(pattern);
-}
-
-/**
- * Plain glob → linear-time tester (see pathGlobToRegExp for the name).
- * Prefer compilePlainGlob in new code.
- */
-export function plainGlobToRegExp(pattern: string): GlobTester {
-  return compilePlainGlob(pattern);
-}
-
 interface CompiledGlob {
   rule: string;
   re: GlobTester;

@@ -4,15 +4,7 @@ import { globMatcher } from '../match/glob.ts';
 import { domainMatcher, hostMatcher } from '../match/host-match.ts';
 import { ipMatcher } from '../match/ip-match.ts';
 
-export {
-  compilePathGlob,
-  compilePlainGlob,
-  globMatcher,
-  pathGlobToRegExp,
-  plainGlobToRegExp,
-  type GlobKind,
-  type GlobTester,
-} from '../match/glob.ts';
+export { compilePathGlob, compilePlainGlob, globMatcher, type GlobKind, type GlobTester } from '../match/glob.ts';
 export { domainMatcher, hostMatcher } from '../match/host-match.ts';
 export { ipMatcher, parseIp } from '../match/ip-match.ts';
 

@@ -1,6 +1,6 @@
 import type { PolicyConfig } from '../../config/schema.ts';
 import { AppError, ErrorCodes, isAppError } from '../../shared/errors.ts';
-import { globMatcher, plainGlobToRegExp } from '../../match/glob.ts';
+import { compilePlainGlob, globMatcher } from '../../match/glob.ts';
 import { ipMatcher, parseIp } from '../../match/ip-match.ts';
 
 /**
@@ -58,7 +58,7 @@ function protectedHostMatcher(entries: string[]): Matcher {
   const firstLabels = entries
     .filter((e) => e.trim().includes('.'))
     .map((e) => ({
-      re: plainGlobToRegExp(e.trim().split('.')[0] as string),
+      re: compilePlainGlob(e.trim().split('.')[0] as string),
       rule: `policy.protected.hosts: ${e.trim()}`,
     }));
   return (value: string) => {
