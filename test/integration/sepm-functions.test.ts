@@ -209,6 +209,23 @@ describe('commands', () => {
     expect(after.content.status.overall_command_state).toBe('Canceled');
   });
 
+  it('get-policy-summary → get-firewall-policy / get-exceptions-policy by the summary ids', async () => {
+    const domainId = sim.state.domains[0]!.id;
+    const summary = await fns.getPolicySummary({ domainId });
+    const items = summary.content.content;
+    expect(items.every((p) => p.domainid === domainId)).toBe(true);
+    const fwId = items.find((p) => p.policytype === 'fw')!.id;
+    const exId = items.find((p) => p.policytype === 'exceptions')!.id;
+    const fw = await fns.getFirewallPolicy({ policyId: fwId });
+    expect(fw.content).toMatchObject({ exists: true, policy: { name: 'Firewall policy' } });
+    const ex = await fns.getExceptionsPolicy({ policyId: exId });
+    expect(ex.content.policy?.lockedoptions).toMatchObject({ securityrisk: false });
+    const onlyFw = await fns.getPolicySummary({ domainId, policyType: 'fw' });
+    expect(new Set(onlyFw.content.content.map((p) => p.policytype))).toEqual(new Set(['fw']));
+    const wrongKind = await fns.getExceptionsPolicy({ policyId: fwId });
+    expect(wrongKind).toMatchObject({ success: true, content: { exists: false } });
+  });
+
   it('get-critical-events', async () => {
     const out = await fns.getCriticalEvents({ includeAcknowledged: true });
     expect(out.content.criticalEventsInfoList.length).toBeGreaterThan(0);
