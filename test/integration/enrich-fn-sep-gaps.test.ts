@@ -104,27 +104,34 @@ describe('fn_sep gaps on a 2,000-endpoint estate', () => {
     expect(noIncident.attachment).toBeUndefined();
   });
 
-  it('lock-down refreshes group_ids; delete-hash deletes the list with its last hash unless configured', async () => {
-    const listName = h.config.enrich.blacklistName;
-    const lists = () => [...h.sim.state.fingerprintLists.values()].filter((l) => l.name === listName);
+  const listName = () => h.config.enrich.blacklistName;
+  const lists = () => [...h.sim.state.fingerprintLists.values()].filter((l) => l.name === listName());
+  const listRow = async (id: number, listId: string) =>
+    (await h.soar.listTableRows(id, SepTables.fingerprintLists)).find((r) => r.cells.list_id === listId)!;
+
+  it('a lock-down assignment refreshes the list row: group_ids names the group', async () => {
     const id = await h.newIncident([]);
     await run('add-hash-to-blacklist', { incidentId: id, hash: SHA });
     const listId = lists()[0]!.id;
+    expect((await listRow(id, listId)).cells.group_ids).toBe('');
     const root = h.sim.state.groups.find((g) => g.parentId === null)!;
     const own = h.sim.state.groups.find((g) => !g.policyInheritanceEnabled && g.id !== root.id)!;
     await run('assign-blacklist-to-lockdown-group', { incidentId: id, groupId: own.id });
-    const listRow = async () =>
-      (await h.soar.listTableRows(id, SepTables.fingerprintLists)).find((r) => r.cells.list_id === listId)!;
-    expect(String((await listRow()).cells.group_ids).split(', ')).toContain(own.id);
+    expect(String((await listRow(id, listId)).cells.group_ids).split(', ')).toContain(own.id);
+  });
 
+  it('delete-hash deletes the list with its last hash (fn_sep); enrich.keepEmptyBlacklist keeps it', async () => {
+    const id = await h.newIncident([]);
+    await run('add-hash-to-blacklist', { incidentId: id, hash: SHA });
+    const listId = lists()[0]!.id;
     const removed = await run('delete-hash-from-blacklist', { incidentId: id, hash: SHA });
     expect(removed).toMatchObject({ removed: true, listDeleted: true });
     expect(lists()).toHaveLength(0);
-    expect((await listRow()).cells).toMatchObject({ hash_values: '', group_ids: '' });
+    expect((await listRow(id, listId)).cells).toMatchObject({ hash_values: '', group_ids: '' });
     const notes = (await h.soar.listNotes(id)).map((n) => n.text).join('\n');
     expect(notes).toContain('it was the last hash, so the list');
 
-    // enrich.keepEmptyBlacklist: today's earlier behaviour, the emptied list stays.
+    // The worker reads the config it was started with; the harness hands it this object.
     h.config.enrich.keepEmptyBlacklist = true;
     try {
       await run('add-hash-to-blacklist', { incidentId: id, hash: SHA });
