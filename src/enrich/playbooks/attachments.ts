@@ -31,7 +31,8 @@ export async function attachCsvOnce(ctx: JobContext, incidentId: number, csv: Cs
   const stem = csvStem(csv.name);
   const existing = await ctx.soar.listAttachments(incidentId);
   for (const a of existing.filter((x) => csvStem(x.name) === stem)) {
-    if (a.name === csv.name && a.size === data.length) return { name: a.name, attached: false, attachmentId: a.id };
+    // The same name is the same read (a retried poll within the second): never two files of one name.
+    if (a.name === csv.name) return { name: a.name, attached: false, attachmentId: a.id };
     if (a.size !== data.length) continue;
     const old = await ctx.soar.getAttachment(incidentId, a.id);
     if (old.data.equals(data)) return { name: a.name, attached: false, attachmentId: a.id };
