@@ -125,3 +125,41 @@ export function exceptionsPolicy(summaryItem: Record<string, unknown>): Record<s
     sources: [],
   };
 }
+
+/**
+ * GET /policies/firewall/{id}. No raw body is public: the keys are those PSSymantecSEPM prints for a 14.3 firewall
+ * policy (docs/reference/sepm-rest-api.md §6 Policies); the values are the defaults it shows.
+ */
+export function firewallPolicy(summaryItem: Record<string, unknown>): Record<string, unknown> {
+  return {
+    sources: [],
+    configuration: {
+      enforced_rules: [],
+      baseline_rules: [],
+      ignore_parent_rules: null,
+      smart_dhcp: false,
+      smart_dns: false,
+      smart_wins: false,
+      token_ring_traffic: false,
+      netbios_protection: false,
+      reverse_dns: false,
+      port_scan: false,
+      dos: false,
+      antimac_spoofing: false,
+      autoblock: false,
+      autoblock_duration: 600,
+      stealth_web: false,
+      antiIP_spoofing: false,
+      hide_os: false,
+      windows_firewall: 'NO_ACTION',
+      windows_firewall_notification: false,
+      endpoint_notification: null,
+      p2p_auth: null,
+      mac: null,
+    },
+    enabled: summaryItem.enabled,
+    desc: summaryItem.desc,
+    name: summaryItem.name,
+    lastmodifiedtime: summaryItem.lastmodifiedtime,
+  };
+}

@@ -1,6 +1,6 @@
-/** Events and policy routes: critical events (own envelope), acknowledge, policy summary. */
+/** Events and policy routes: critical events (own envelope), acknowledge, policy summary, exceptions and firewall policies. */
 import type { SimCore } from './core.ts';
-import { exceptionsPolicy, policySummary } from './events.ts';
+import { exceptionsPolicy, firewallPolicy, policySummary } from './events.ts';
 import { boolParam, ok, page, sepmError, type RequestCtx, type Reply, type Route } from './http.ts';
 
 const V1 = ['v1'] as const;
@@ -46,12 +46,15 @@ function summary(core: SimCore, ctx: RequestCtx): Reply {
   return ok(page(items, 1, Math.max(1, items.length), null));
 }
 
-function exceptions(core: SimCore, ctx: RequestCtx): Reply {
+const POLICY_BODY = { exceptions: exceptionsPolicy, fw: firewallPolicy } as const;
+
+/** A policy by id, only under its own type's path (a firewall id under /exceptions is unknown there). */
+function policy(core: SimCore, ctx: RequestCtx, type: keyof typeof POLICY_BODY): Reply {
   const id = (ctx.params.id ?? '').toUpperCase();
   const item = core.state.domains
     .flatMap((d) => policySummary(d, core.state.groups, core.startedAt))
-    .find((p) => p.id === id && p.policytype === 'exceptions');
-  return item ? ok(exceptionsPolicy(item)) : sepmError(410);
+    .find((p) => p.id === id && p.policytype === type);
+  return item ? ok(POLICY_BODY[type](item)) : sepmError(410);
 }
 
 export function miscRoutes(core: SimCore): Route[] {
@@ -71,7 +74,14 @@ export function miscRoutes(core: SimCore): Route[] {
       pattern: '/policies/exceptions/{id}',
       versions: V1,
       auth: true,
-      handler: (c) => exceptions(core, c),
+      handler: (c) => policy(core, c, 'exceptions'),
+    },
+    {
+      method: 'GET',
+      pattern: '/policies/firewall/{id}',
+      versions: V1,
+      auth: true,
+      handler: (c) => policy(core, c, 'fw'),
     },
   ];
 }

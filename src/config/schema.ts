@@ -254,6 +254,11 @@ export const enrichSchema = z
       .default({ endpointDetails: true, eocScan: true, blacklistLookup: true }),
     /** Fingerprint list used for hash blacklisting. */
     blacklistName: z.string().default('sepm-intake-blacklist'),
+    /**
+     * delete-hash-from-blacklist on a list's last hash: false (default, as fn_sep) deletes the list; true keeps
+     * the empty list (its id and lock-down assignments stay).
+     */
+    keepEmptyBlacklist: z.boolean().default(false),
     /** SEPM domain name used to resolve domainId for fingerprint lists. */
     domainName: z.string().default('Default'),
     /** Window (s) in which the same request for the same incident/artifact is not run twice. */

@@ -65,6 +65,7 @@ const scanType = z.enum(['QUICK', 'FULL']).default('QUICK');
 
 export const playbookSchemas = {
   'endpoint-details': z.object({ incidentId, artifact: hostArtifact, artifactId: rowId.optional() }).strict(),
+  'endpoint-details-from-scan-row': z.object({ incidentId, rowId }).strict(),
   'eoc-scan-artifact': z
     .object({ incidentId, artifact: fileArtifact, artifactId: rowId.optional(), scanType })
     .strict(),

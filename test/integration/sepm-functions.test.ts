@@ -209,6 +209,23 @@ describe('commands', () => {
     expect(after.content.status.overall_command_state).toBe('Canceled');
   });
 
+  it('get-policy-summary → get-firewall-policy / get-exceptions-policy by the summary ids', async () => {
+    const domainId = sim.state.domains[0]!.id;
+    const summary = await fns.getPolicySummary({ domainId });
+    const items = summary.content.content;
+    expect(items.every((p) => p.domainid === domainId)).toBe(true);
+    const fwId = items.find((p) => p.policytype === 'fw')!.id;
+    const exId = items.find((p) => p.policytype === 'exceptions')!.id;
+    const fw = await fns.getFirewallPolicy({ policyId: fwId });
+    expect(fw.content).toMatchObject({ exists: true, policy: { name: 'Firewall policy' } });
+    const ex = await fns.getExceptionsPolicy({ policyId: exId });
+    expect(ex.content.policy?.lockedoptions).toMatchObject({ securityrisk: false });
+    const onlyFw = await fns.getPolicySummary({ domainId, policyType: 'fw' });
+    expect(new Set(onlyFw.content.content.map((p) => p.policytype))).toEqual(new Set(['fw']));
+    const wrongKind = await fns.getExceptionsPolicy({ policyId: fwId });
+    expect(wrongKind).toMatchObject({ success: true, content: { exists: false } });
+  });
+
   it('get-critical-events', async () => {
     const out = await fns.getCriticalEvents({ includeAcknowledged: true });
     expect(out.content.criticalEventsInfoList.length).toBeGreaterThan(0);
@@ -237,7 +254,8 @@ describe('fingerprint lists', () => {
     const inheriting = sim.state.groups.find((g) => g.policyInheritanceEnabled);
     if (inheriting) {
       const refused = await fns.assignFingerprintListToGroup({ fingerprintListId: id, groupId: inheriting.id });
-      expect(refused).toMatchObject({ success: false, content: { policyInheritanceEnabled: true } });
+      expect(refused).toMatchObject({ success: true, content: { assigned: false, policyInheritanceEnabled: true } });
+      expect(refused.reason).toContain('inherits its policies');
     }
     expect((await fns.deleteFingerprintList({ id })).content.deleted).toBe(true);
     const gone = await fns.getFingerprintList({ id });

@@ -166,6 +166,12 @@ describe('SEPM simulator contract against real samples', () => {
     const exId = items.find((p) => p.policytype === 'exceptions')?.id ?? '';
     const ex = await api.call('GET', `/policies/exceptions/${exId}`);
     expect(shapeDiff(sample('exceptions_policy.sepm14_3.json'), ex.json)).toEqual([]);
+    const fwId = items.find((p) => p.policytype === 'fw')?.id ?? '';
+    const fw = await api.call('GET', `/policies/firewall/${fwId}`);
+    expect(fw.status).toBe(200);
+    expect(fw.json).toMatchObject({ name: 'Firewall policy', configuration: { autoblock_duration: 600 } });
+    // An id is known only under its own type's path.
+    expect((await api.call('GET', `/policies/firewall/${exId}`)).status).toBe(410);
     const bad = await api.call('GET', '/policies/summary/msl');
     expect(bad.status).toBe(400);
     expect(bad.json).toEqual(sample('error_400_policy_type_invalid_14.3.json'));

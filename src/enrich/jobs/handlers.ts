@@ -9,6 +9,7 @@ import {
 } from '../playbooks/blacklist.ts';
 import {
   endpointDetails,
+  endpointDetailsFromScanRow,
   moveEndpoint,
   quarantineEndpoint,
   quarantineStatus,
@@ -18,6 +19,8 @@ import { addArtifactFromScanRow, eocScanArtifact, remediateArtifact } from '../p
 import { criticalEvents, endpointsStatusSummary, groupsInfo, nonCompliantDetails } from '../playbooks/status.ts';
 import { attachFileContent, getUploadStatus, uploadFilePlaybook } from '../playbooks/upload.ts';
 import { trackCommand } from '../tracking/track.ts';
+import { attachCsvOnce } from '../playbooks/attachments.ts';
+import { validateSepInput } from '../../sepm/functions/functions.ts';
 import type { Handler, JobContext } from './context.ts';
 import { guardSepFunction } from '../containment/function-guard.ts';
 import type { PlaybookName, PlaybookPayload } from '../../jobs/playbook-schemas.ts';
@@ -35,8 +38,18 @@ function sepFunctionHandler(name: SepFunctionName): Handler<unknown> {
     if (guarded.gate && !guarded.gate.run) {
       return { success: true, reason: 'dry run: nothing sent to SEPM', content: guarded.gate.note };
     }
+    if (name === 'get-command-status') return commandStatusWithCsv(ctx, guarded.input);
     return ctx.sepm.run(name, guarded.input);
   };
+}
+
+/** fn_sep's Get Command Status attaches its CSV to `sep_incident_id`: so does the raw job given `incidentId`. */
+async function commandStatusWithCsv(ctx: JobContext, input: unknown): Promise<unknown> {
+  const result = await ctx.sepm.run('get-command-status', input);
+  const incidentId = validateSepInput('get-command-status', input).incidentId;
+  const csv = result.success ? result.content.csv : undefined;
+  if (incidentId === undefined || !csv) return result;
+  return { ...result, attachment: await attachCsvOnce(ctx, Number(incidentId), csv) };
 }
 
 async function getScanResults(p: PlaybookPayload<'get-scan-results'>, ctx: JobContext): Promise<unknown> {
@@ -58,6 +71,7 @@ async function getScanResults(p: PlaybookPayload<'get-scan-results'>, ctx: JobCo
 
 const playbookHandlers: { [K in PlaybookName]: Handler<PlaybookPayload<K>> } = {
   'endpoint-details': endpointDetails,
+  'endpoint-details-from-scan-row': endpointDetailsFromScanRow,
   'eoc-scan-artifact': eocScanArtifact,
   'get-scan-results': getScanResults,
   'remediate-artifact': remediateArtifact,

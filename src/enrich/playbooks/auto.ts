@@ -1,4 +1,5 @@
 import { ArtifactTypes, type Artifact } from '../../mail/types.ts';
+import type { StoredArtifact } from '../../soar/port.ts';
 import { evaluateContainment } from '../containment/index.ts';
 import type { JobContext } from '../jobs/context.ts';
 import type { PlaybookPayload } from '../../jobs/playbook-schemas.ts';
@@ -26,10 +27,13 @@ const SCANNABLE: readonly string[] = [
 ];
 const LIST_HASHES: readonly string[] = [ArtifactTypes.md5, ArtifactTypes.sha256];
 
+/** An artifact, with its id in the incident store when known (scan rows carry it as `artifact_id`). */
+export type PlannedArtifact = Artifact & { id?: number };
+
 /** Read-only jobs for the incident's artifacts (pure). */
 export function planReadOnly(
   incidentId: number,
-  artifacts: Artifact[],
+  artifacts: PlannedArtifact[],
   auto: JobContext['config']['enrich']['auto'],
 ): Planned[] {
   const out: Planned[] = [];
@@ -44,7 +48,12 @@ export function planReadOnly(
     for (const a of artifacts.filter((x) => SCANNABLE.includes(x.type))) {
       out.push({
         name: 'eoc-scan-artifact',
-        payload: { incidentId, artifact: { type: a.type, value: a.value }, scanType: 'QUICK' },
+        payload: {
+          incidentId,
+          artifact: { type: a.type, value: a.value },
+          ...(a.id !== undefined ? { artifactId: a.id } : {}),
+          scanType: 'QUICK',
+        },
       });
     }
   }
@@ -83,8 +92,19 @@ export function planContainment(
   return out;
 }
 
+/** The incident-ready hand-off names artifacts by type and value; the store knows their ids. */
+function withStoredIds(artifacts: Artifact[], stored: StoredArtifact[]): PlannedArtifact[] {
+  const key = (a: Artifact) => `${a.type}\u0000${a.value.toLowerCase()}`;
+  const ids = new Map(stored.map((a) => [key(a), a.id]));
+  return artifacts.map((a) => {
+    const id = ids.get(key(a));
+    return id === undefined ? a : { ...a, id };
+  });
+}
+
 export async function autoEnrich(p: PlaybookPayload<'auto-enrich'>, ctx: JobContext): Promise<unknown> {
-  const artifacts: Artifact[] = (p.artifacts as Artifact[] | undefined) ?? (await ctx.soar.listArtifacts(p.incidentId));
+  const stored = await ctx.soar.listArtifacts(p.incidentId);
+  const artifacts = p.artifacts ? withStoredIds(p.artifacts as Artifact[], stored) : stored;
   const enqueued: string[] = [];
   for (const job of planReadOnly(p.incidentId, artifacts, ctx.config.enrich.auto)) {
     enqueued.push(

@@ -110,6 +110,10 @@ export async function deleteHashFromBlacklist(
     await ctx.soar.addNote(p.incidentId, `Hash ${p.hash} is not in blacklist '${state.name}'; nothing changed.`);
     return { removed: false };
   }
+  const undo = `Undo: run add-hash-to-blacklist with hash ${p.hash}.`;
+  if (fingerprintHashes(state.list).length === 1 && !ctx.config.enrich.keepEmptyBlacklist) {
+    return deleteEmptiedList(ctx, p.incidentId, state.list, state.name, p.hash, undo);
+  }
   await ctx.sepm.updateFingerprintList({
     id: state.list.id,
     name: state.list.name,
@@ -120,9 +124,35 @@ export async function deleteHashFromBlacklist(
   await rereadAndRecord(ctx, p.incidentId, state.name);
   await ctx.soar.addNote(
     p.incidentId,
-    `Hash ${p.hash} removed from blacklist '${state.name}' by ${ctx.meta.requestedBy}. Undo: run add-hash-to-blacklist with hash ${p.hash}.`,
+    `Hash ${p.hash} removed from blacklist '${state.name}' by ${ctx.meta.requestedBy}. ${undo}`,
   );
-  return { removed: true, listId: state.list.id };
+  return { removed: true, listId: state.list.id, listDeleted: false };
+}
+
+/**
+ * The last hash goes with its list, as fn_sep did (config enrich.keepEmptyBlacklist keeps the empty list): SEPM
+ * would otherwise keep an empty list assigned to lock-downs. The list's row shows it empty.
+ */
+async function deleteEmptiedList(
+  ctx: JobContext,
+  incidentId: number,
+  list: FingerprintList,
+  name: string,
+  hash: string,
+  undo: string,
+): Promise<unknown> {
+  await ctx.sepm.deleteFingerprintList({ id: list.id });
+  const rows = await ctx.soar.listTableRows(incidentId, T);
+  for (const r of rows.filter((x) => x.cells.list_id === list.id)) {
+    await ctx.soar.updateTableRow(incidentId, T, r.id, { hash_values: '', group_ids: '' });
+  }
+  const groups =
+    Array.isArray(list.groupIds) && list.groupIds.length ? ` (was assigned to groups ${list.groupIds.join(', ')})` : '';
+  await ctx.soar.addNote(
+    incidentId,
+    `Hash ${hash} removed from blacklist '${name}' by ${ctx.meta.requestedBy}; it was the last hash, so the list (id ${list.id})${groups} was deleted. ${undo}`,
+  );
+  return { removed: true, listId: list.id, listDeleted: true };
 }
 
 export async function deleteBlacklist(p: PlaybookPayload<'delete-blacklist'>, ctx: JobContext): Promise<unknown> {
@@ -180,6 +210,8 @@ export async function assignBlacklistToLockdownGroup(
       throw new AppError(ErrorCodes.SEPM_BAD_REQUEST, `SEPM refused the lock-down assignment of '${name}': ${why}`);
     }
     assigned.push(state.list.id);
+    // The list's row names the groups it is assigned to: read it again so group_ids includes this one.
+    await rereadAndRecord(ctx, p.incidentId, name);
     await auditAction(
       ctx,
       p.incidentId,

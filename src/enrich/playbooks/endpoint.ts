@@ -8,6 +8,7 @@ import { scheduleTracking } from '../tracking/schedule.ts';
 import { auditAction, containmentGate } from '../containment/playbooks.ts';
 import { groupPathOf, resolveOneGroup } from '../containment/group-members.ts';
 import { findComputers, findOneComputer } from './lookups.ts';
+import { cell, findRow } from '../jobs/context.ts';
 import { targetOf } from '../containment/targets.ts';
 import { endpointDetailsRow, endpointQuarantineStatus } from '../rows/table-rows.ts';
 
@@ -39,6 +40,37 @@ export async function endpointDetails(p: PlaybookPayload<'endpoint-details'>, ct
     await ctx.soar.addNote(p.incidentId, `SEPM knows no computer matching ${p.artifact.type} '${p.artifact.value}'.`);
     return { found: 0 };
   }
+  const rowIds: number[] = [];
+  for (const c of computers) {
+    const cells = endpointDetailsRow(c, description, ctx.now());
+    delete cells.quarantine_command_state;
+    delete cells.quarantine_commandid;
+    rowIds.push(await upsertEndpointRow(ctx, p.incidentId, c, cells, description));
+  }
+  return { found: computers.length, rowIds };
+}
+
+/**
+ * Endpoint details for the computer of a `sep_eoc_scan_results` row (fn_sep's row menu item). The row names the
+ * computer by SEPM id as reported at scan time; the name is the fallback for a row without one.
+ */
+export async function endpointDetailsFromScanRow(
+  p: PlaybookPayload<'endpoint-details-from-scan-row'>,
+  ctx: JobContext,
+): Promise<unknown> {
+  const row = await findRow(ctx, p.incidentId, SepTables.eocScanResults, p.rowId);
+  const computerId = cell(row, 'computer_id');
+  const computerName = cell(row, 'computer_name');
+  if (!computerId && !computerName) {
+    throw new AppError(ErrorCodes.JOB_PAYLOAD_INVALID, `row ${p.rowId} names no computer (a Query row)`);
+  }
+  const computers = await findComputers(ctx, computerId ? { computerId } : { computer: computerName });
+  const who = computerId ? `computer id ${computerId}` : `computer '${computerName}'`;
+  if (computers.length === 0) {
+    await ctx.soar.addNote(p.incidentId, `SEPM no longer knows ${who} of scan-result row ${p.rowId}.`);
+    return { found: 0 };
+  }
+  const description = `Endpoint details for ${who} of EOC scan-result row ${p.rowId}`;
   const rowIds: number[] = [];
   for (const c of computers) {
     const cells = endpointDetailsRow(c, description, ctx.now());

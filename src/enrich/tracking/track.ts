@@ -16,6 +16,7 @@ import { endpointQuarantineStatus } from '../rows/table-rows.ts';
 import { isTimedOut, TIMED_OUT } from '../../sepm/results/command-status.ts';
 import { streamScanStatus } from './scan-stream.ts';
 import { scheduleTracking } from './schedule.ts';
+import { attachCsvOnce } from '../playbooks/attachments.ts';
 
 /**
  * The `track-command` job: one poll of a SEPM command. While the command is pending it writes the state to the
@@ -146,12 +147,8 @@ async function setStateColumn(ctx: JobContext, p: TrackPayload, state: string): 
 }
 
 async function attachCsv(ctx: JobContext, incidentId: number, csv: Attachment | undefined): Promise<void> {
-  if (!csv) return;
-  // A retried poll must not attach the same file twice.
-  const existing = await ctx.soar.listAttachments(incidentId);
-  if (existing.some((a) => a.name === csv.name)) return;
-  const data = typeof csv.content === 'string' ? Buffer.from(csv.content, 'utf8') : csv.content;
-  await ctx.soar.addAttachment(incidentId, csv.name, 'text/plain', data);
+  // A retried poll or a re-run of get-scan-results must not attach the same file twice.
+  if (csv) await attachCsvOnce(ctx, incidentId, csv);
 }
 
 async function rowOf(ctx: JobContext, p: TrackPayload, table: string): Promise<TableRow | undefined> {

@@ -26,6 +26,7 @@ export const ACTIONS = {
   'add-hash-to-blacklist': { label: 'Add hash to blacklist', target: 'hash' },
   'remediate-artifact': { label: 'Remediate', target: 'hash' },
   'upload-file-playbook': { label: 'Upload file', target: 'scanRow' },
+  'endpoint-details-from-scan-row': { label: 'Endpoint details', target: 'scanRow' },
   'add-artifact-from-scan-row': { label: 'Add artifact', target: 'scanRow', input: 'artifactType' },
   'assign-blacklist-to-lockdown-group': {
     label: 'Assign blacklist to lock-down group',

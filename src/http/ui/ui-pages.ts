@@ -151,6 +151,7 @@ function dataTable(view: View, d: IncidentDetail, table: string, rows: TableRow[
             ? html`<td>
                 ${actionForm(view, d.incident.id, 'remediate-artifact', { rowId: r.id })}
                 ${actionForm(view, d.incident.id, 'upload-file-playbook', { rowId: r.id })}
+                ${actionForm(view, d.incident.id, 'endpoint-details-from-scan-row', { rowId: r.id })}
                 ${actionForm(view, d.incident.id, 'add-artifact-from-scan-row', { rowId: r.id }, typeSelect)}
               </td>`
             : ''

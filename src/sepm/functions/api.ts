@@ -76,6 +76,9 @@ function rawApi(table: SepFunctionTable): SepmRawApi {
     getCommandStatus: (i) => run('get-command-status', i),
     cancelCommand: (i) => run('cancel-command', i),
     getCriticalEvents: (i) => run('get-critical-events', i),
+    getPolicySummary: (i) => run('get-policy-summary', i),
+    getFirewallPolicy: (i) => run('get-firewall-policy', i),
+    getExceptionsPolicy: (i) => run('get-exceptions-policy', i),
   };
 }
 
@@ -98,6 +101,9 @@ function okApi(raw: SepmRawApi): SepmOkApi {
     getCommandStatus: async (i) => okContent('get-command-status', await raw.getCommandStatus(i)),
     cancelCommand: async (i) => okContent('cancel-command', await raw.cancelCommand(i)),
     getCriticalEvents: async (i) => okContent('get-critical-events', await raw.getCriticalEvents(i)),
+    getPolicySummary: async (i) => okContent('get-policy-summary', await raw.getPolicySummary(i)),
+    getFirewallPolicy: async (i) => okContent('get-firewall-policy', await raw.getFirewallPolicy(i)),
+    getExceptionsPolicy: async (i) => okContent('get-exceptions-policy', await raw.getExceptionsPolicy(i)),
   };
 }
 

@@ -135,7 +135,10 @@ export async function deleteFingerprintList(
   }
 }
 
-/** Lock-down assignment; with checkInheritance, a group that inherits its policies is refused up front. */
+/**
+ * Lock-down assignment; with checkInheritance, a group that inherits its policies is refused up front: `success:
+ * true`, `assigned: false` and the reason, as SEPM's own refusals are.
+ */
 export async function assignFingerprintListToGroup(
   client: SepmClient,
   input: AssignFingerprintListToGroupInput,
@@ -147,8 +150,9 @@ export async function assignFingerprintListToGroup(
     if (!group) return { success: false, reason: `group ${input.groupId} not found`, content: { assigned: false } };
     inheritance = group.policyInheritanceEnabled === true;
     if (inheritance) {
+      // An expected outcome, not a failure (docs/reference/sep-functions.md §1): success with the status.
       return {
-        success: false,
+        success: true,
         reason: 'group inherits its policies from its parent: turn inheritance off before assigning a list',
         content: { assigned: false, policyInheritanceEnabled: true },
       };

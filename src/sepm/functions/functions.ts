@@ -4,6 +4,7 @@ import type { SepmClient } from '../client/client.ts';
 import * as cmd from './fn-commands.ts';
 import * as comp from './fn-computers.ts';
 import * as fp from './fn-fingerprints.ts';
+import * as pol from './fn-policies.ts';
 import { isSepFunctionName, sepFunctionSchemas, type SepFunctionInput, type SepFunctionName } from './schemas.ts';
 import type { SepFunctionOutputs, SepResult } from './types.ts';
 
@@ -65,6 +66,9 @@ export function createSepFunctionTable(
     'get-command-status': (i) => cmd.getCommandStatus(client, cfg, i, now()),
     'cancel-command': (i) => cmd.cancelCommand(client, i),
     'get-critical-events': (i) => cmd.getCriticalEvents(client, i),
+    'get-policy-summary': (i) => pol.getPolicySummary(client, i),
+    'get-firewall-policy': (i) => pol.getFirewallPolicy(client, i),
+    'get-exceptions-policy': (i) => pol.getExceptionsPolicy(client, i),
   };
 }
 

@@ -15,6 +15,7 @@ import {
   sepmId,
   sepmIdList,
 } from './input-fields.ts';
+import { POLICY_TYPES } from './types-policies.ts';
 
 export { HASH_LENGTHS, hashTypeOf, normaliseIdList, type HashType } from './input-fields.ts';
 
@@ -42,6 +43,9 @@ export const SEP_FUNCTION_NAMES = [
   'get-command-status',
   'cancel-command',
   'get-critical-events',
+  'get-policy-summary',
+  'get-firewall-policy',
+  'get-exceptions-policy',
 ] as const;
 
 export type SepFunctionName = (typeof SEP_FUNCTION_NAMES)[number];
@@ -216,6 +220,13 @@ const getCriticalEvents = z
   })
   .strict();
 
+/** Domain id; SEPM answers for the login's domain when it is left out. */
+const getPolicySummary = z.object({ domainId: optText, policyType: z.enum(POLICY_TYPES).optional() }).strict();
+
+/** Policy ids come from get-policy-summary (`id` of an item with `policytype` fw / exceptions). */
+const getFirewallPolicy = z.object({ policyId: sepmId }).strict();
+const getExceptionsPolicy = z.object({ policyId: sepmId }).strict();
+
 const schemas = {
   'get-domains': getDomains,
   'get-groups': getGroups,
@@ -233,6 +244,9 @@ const schemas = {
   'get-command-status': getCommandStatus,
   'cancel-command': cancelCommand,
   'get-critical-events': getCriticalEvents,
+  'get-policy-summary': getPolicySummary,
+  'get-firewall-policy': getFirewallPolicy,
+  'get-exceptions-policy': getExceptionsPolicy,
 } as const;
 
 /** What a caller may send to each function (before normalisation). */
@@ -259,6 +273,9 @@ export type AssignFingerprintListToGroupInput = SepFunctionInput<'assign-fingerp
 export type GetCommandStatusInput = SepFunctionInput<'get-command-status'>;
 export type CancelCommandInput = SepFunctionInput<'cancel-command'>;
 export type GetCriticalEventsInput = SepFunctionInput<'get-critical-events'>;
+export type GetPolicySummaryInput = SepFunctionInput<'get-policy-summary'>;
+export type GetFirewallPolicyInput = SepFunctionInput<'get-firewall-policy'>;
+export type GetExceptionsPolicyInput = SepFunctionInput<'get-exceptions-policy'>;
 
 /** JSON Schema of what a caller may send (for `sep --list` and API docs). */
 export function sepInputJsonSchema(name: SepFunctionName): unknown {
@@ -266,3 +283,4 @@ export function sepInputJsonSchema(name: SepFunctionName): unknown {
 }
 
 export * from './types.ts';
+export * from './types-policies.ts';

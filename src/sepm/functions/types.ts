@@ -1,3 +1,5 @@
+import type { PolicySummaryItem, SepmPolicy } from './types-policies.ts';
+
 /**
  * SEPM wire shapes (docs/reference/sepm-rest-api.md §5 Records we read) and the outputs of the SEP functions
  * (docs/reference/sep-functions.md §2 Function catalogue). Records keep unknown keys: SEPM 14.2 and 14.3 differ,
@@ -273,6 +275,15 @@ export interface CriticalEventsOutput {
   totalUnacknowledgedMessages?: number;
 }
 
+export type PolicySummaryPage = SepmPage<PolicySummaryItem>;
+
+/** A policy read by id: `exists: false` with SEPM's body when the id names no policy (404/410). */
+export interface GetPolicyOutput {
+  exists: boolean;
+  policy?: SepmPolicy;
+  error?: SepmErrorBody;
+}
+
 export interface SepResult<T> {
   success: boolean;
   reason?: string;
@@ -298,4 +309,7 @@ export interface SepFunctionOutputs {
   'get-command-status': GetCommandStatusOutput;
   'cancel-command': { commandID: string };
   'get-critical-events': CriticalEventsOutput;
+  'get-policy-summary': PolicySummaryPage;
+  'get-firewall-policy': GetPolicyOutput;
+  'get-exceptions-policy': GetPolicyOutput;
 }

@@ -39,6 +39,22 @@ describe('automatic enrichment plan', () => {
     expect(planReadOnly(4, artifacts, { endpointDetails: false, eocScan: false, blacklistLookup: false })).toEqual([]);
   });
 
+  it('scan jobs carry the stored artifact id (the artifact_id of their rows) when it is known', () => {
+    const plan = planReadOnly(
+      4,
+      [
+        { type: A.sha256, value: 'ab'.repeat(32), id: 9 },
+        { type: A.filePath, value: 'C:\\x' },
+      ],
+      {
+        endpointDetails: false,
+        eocScan: true,
+        blacklistLookup: false,
+      },
+    );
+    expect(plan.map((p) => p.payload.artifactId)).toEqual([9, undefined]);
+  });
+
   it('containment proposals: quarantine per computer, remediation per hash on it, blacklist per list hash', () => {
     const plan = planContainment(4, artifacts);
     expect(plan.map((p) => p.action).sort()).toEqual(['blacklist', 'quarantine', 'remediate', 'remediate']);

@@ -48,6 +48,7 @@ describe('review UI row actions', () => {
       { action: 'remediate-artifact', artifactId: '3' },
       { action: 'remediate-artifact', rowId: '11' },
       { action: 'upload-file-playbook', rowId: '11' },
+      { action: 'endpoint-details-from-scan-row', rowId: '11' },
       { action: 'add-artifact-from-scan-row', rowId: '11', artifactType: A.sha256 },
       { action: 'assign-blacklist-to-lockdown-group', groupId: 'G2' },
       { action: 'critical-events' },
@@ -72,6 +73,9 @@ describe('review UI row actions', () => {
     expect(buildAction({ action: 'quarantine-endpoint', artifactId: '2' }, detail)).toMatchObject({ ok: false });
     expect(buildAction({ action: 'add-hash-to-blacklist', artifactId: '4' }, detail)).toMatchObject({ ok: false });
     expect(buildAction({ action: 'upload-file-playbook', rowId: '12' }, detail)).toMatchObject({ ok: false });
+    expect(buildAction({ action: 'endpoint-details-from-scan-row', rowId: '12' }, detail)).toMatchObject({
+      ok: false,
+    });
     expect(buildAction({ action: '__proto__' }, detail)).toMatchObject({ ok: false });
   });
 });

@@ -200,6 +200,42 @@ describe('samples decoded by the functions', () => {
     expect(all.content).toHaveLength(3);
   });
 
+  it('get-policy-summary: the 14.3 sample as a page, domainId and type sent as fn_sep did', async () => {
+    serve('GET /policies/summary', 'policy_summary.sepm14_3.subset.json');
+    serve('GET /policies/summary/fw', 'policy_summary.sepm14_3.subset.json');
+    const all = await fns.getPolicySummary({ domainId: '6E70F043092E5BB93F74FD57C083F99E' });
+    expect(all.success).toBe(true);
+    expect(all.content.content.map((p) => p.policytype)).toEqual(['exceptions', 'fw', 'fw']);
+    expect(all.content.content[0]!.assignedtolocations?.[0]?.groupId).toBe('52BBA2A9092E5BB94DC766C08B9D6354');
+    expect(sepm.requests[0]!.query.get('domainId')).toBe('6E70F043092E5BB93F74FD57C083F99E');
+    await fns.getPolicySummary({ policyType: 'fw' });
+    expect(sepm.requests.at(-1)!.path).toMatch(/\/policies\/summary\/fw$/);
+    // 14.3 answers 400 for msl: refused before any call.
+    await expect(fns.getPolicySummary({ policyType: 'msl' as 'fw' })).rejects.toMatchObject({
+      code: ErrorCodes.SEPM_INPUT_INVALID,
+    });
+  });
+
+  it('get-exceptions-policy / get-firewall-policy: the policy object, or exists: false on 410', async () => {
+    serve('GET /policies/exceptions/523B0176092E5BB97F83814D1657F3A4', 'exceptions_policy.sepm14_3.json');
+    const ex = await fns.getExceptionsPolicy({ policyId: '523b0176092e5bb97f83814d1657f3a4' });
+    expect(ex).toEqual({
+      success: true,
+      content: { exists: true, policy: fixture('exceptions_policy.sepm14_3.json') },
+    });
+    serve(
+      'GET /policies/firewall/7231E523092E5BB93F329A371754A877',
+      'error_410_fingerprint_list_not_found_14.3ru8.json',
+      410,
+    );
+    const fw = await fns.getFirewallPolicy({ policyId: '7231E523092E5BB93F329A371754A877' });
+    expect(fw).toMatchObject({ success: true, content: { exists: false, error: { errorCode: '410' } } });
+    expect(fw.reason).toContain('does not exist');
+    await expect(api.getFirewallPolicy({ policyId: ' ' })).rejects.toMatchObject({
+      code: ErrorCodes.SEPM_INPUT_INVALID,
+    });
+  });
+
   it('the real 400 body becomes SEPM_BAD_REQUEST with its message', async () => {
     serve('GET /policies/summary/msl', 'error_400_policy_type_invalid_14.3.json', 400);
     await expect(client.request('GET', '/policies/summary/msl')).rejects.toMatchObject({
@@ -311,7 +347,8 @@ describe('fingerprint lists', () => {
     const inheriting = groups.content[0]!;
     const own = groups.content[1]!;
     const out = await fns.assignFingerprintListToGroup({ fingerprintListId: 'F', groupId: inheriting.id });
-    expect(out).toMatchObject({ success: false, content: { assigned: false, policyInheritanceEnabled: true } });
+    expect(out).toMatchObject({ success: true, content: { assigned: false, policyInheritanceEnabled: true } });
+    expect(out.reason).toContain('inherits its policies');
     const unknown = await fns.assignFingerprintListToGroup({ fingerprintListId: 'F', groupId: 'NOPE' });
     expect(unknown).toMatchObject({ success: false, reason: 'group NOPE not found' });
     sepm.route(`PUT /groups/${own.id}/system-lockdown/fingerprints/F`, (_r, res) =>
