@@ -123,7 +123,6 @@ const KNOWN_FOLDER_CYCLES = [
   'src/intake → src/ingest/imap',
   'src/intake → src/jobs',
   'src/intake → src/mail',
-  'src/intake → src/soar',
   'src/intake → src/whitelist',
   'src/jobs → src/mail',
   'src/jobs → src/sepm/functions',
@@ -132,7 +131,6 @@ const KNOWN_FOLDER_CYCLES = [
   'src/sepm/functions → src/sepm/client',
   'src/sepm/functions → src/sepm/results',
   'src/sepm/results → src/sepm/functions',
-  'src/soar → src/intake',
   'src/soar → src/mail',
   'src/whitelist → src/mail',
 ];

@@ -1,4 +1,3 @@
-import { occurrenceNote } from '../../intake/mapper.ts';
 import { ErrorCodes, isAppError } from '../../shared/errors.ts';
 import type { Dto } from './mapping.ts';
 import {
@@ -13,7 +12,7 @@ import {
   IbmProps,
 } from './mapping.ts';
 import type { IbmSoarClient } from './soar.ts';
-import { newArtifacts, raisesSeverity } from '../merge-rules.ts';
+import { newArtifacts, occurrenceNote, raisesSeverity } from '../merge-rules.ts';
 import type { FindOrCreateOptions, FindOrCreateResult, Incident, IncidentState, NewIncident } from '../port.ts';
 
 const NAMES = { handle_format: 'names' } as const;
