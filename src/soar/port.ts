@@ -1,5 +1,8 @@
 import type { Artifact } from '../mail/types.ts';
 
+/** The artifact vocabulary of incidents, for callers that see incidents only through this port (http/). */
+export type { Artifact, ArtifactType } from '../mail/types.ts';
+
 /**
  * The SOAR port: the only way the rest of the service talks to an incident system. Two adapters implement it:
  * the IBM QRadar SOAR REST adapter and the embedded SQLite store. Both must pass the same contract tests.
@@ -107,6 +110,51 @@ export interface SoarClient {
   /** Cheap reachability probe for /readyz. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** A search of the review UI's incident list. */
+export interface IncidentSearch {
+  state?: IncidentState;
+  severity?: Severity;
+  /** Substring of the computer name (case-insensitive). */
+  computer?: string;
+  /** Substring of the risk name (case-insensitive). */
+  risk?: string;
+  /** Default 100, at most 1000. */
+  limit?: number;
+  offset?: number;
+}
+
+export interface IncidentSearchResult {
+  total: number;
+  incidents: Incident[];
+}
+
+export interface AppliedMessage {
+  messageId: string;
+  outcome: string;
+  appliedAt: number;
+}
+
+export interface IncidentDetail {
+  incident: Incident;
+  artifacts: StoredArtifact[];
+  notes: Note[];
+  /** Data tables that have rows on this incident, by API table name. */
+  tables: Record<string, TableRow[]>;
+  attachments: AttachmentInfo[];
+  messages: AppliedMessage[];
+}
+
+/**
+ * The review UI's side of an incident store: the searchable list and the whole incident on one page. Only the
+ * embedded store implements it (IBM SOAR has its own UI); http/ sees it through this port, never the SQLite adapter.
+ */
+export interface ReviewStore extends Pick<SoarClient, 'getAttachment' | 'closeIncident'> {
+  /** Newest first, filtered; `total` counts all matches (for paging). */
+  searchIncidents(query?: IncidentSearch): Promise<IncidentSearchResult>;
+  /** Incident with artifacts, notes, every data table that has rows, attachments and applied Message-IDs. */
+  getIncidentDetail(id: number): Promise<IncidentDetail>;
 }
 
 /** The seven SEP data tables (API names), from the fn_sep 1.2.0 reference. */
