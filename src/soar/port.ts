@@ -157,14 +157,6 @@ export interface ReviewStore extends Pick<SoarClient, 'getAttachment' | 'closeIn
   getIncidentDetail(id: number): Promise<IncidentDetail>;
 }
 
-/** The seven SEP data tables (API names), from the fn_sep 1.2.0 reference. */
-export const SepTables = {
-  endpointDetails: 'sep_endpoint_details',
-  statusSummary: 'sep_endpoint_status_summary',
-  nonCompliantDetails: 'sep_endpoints_non_compliant_details',
-  eocScanResults: 'sep_eoc_scan_results',
-  fingerprintLists: 'sep_fingerprint_lists',
-  groups: 'sep_groups',
-  criticalEvents: 'sep_critical_events',
-} as const;
-export type SepTable = (typeof SepTables)[keyof typeof SepTables];
+// Kept while helpers work in parallel (their new files may still import the tables from here); the one home of
+// the tables is sep-tables.ts, which sim/ shares.
+export { SepTables, type SepTable } from './sep-tables.ts';

@@ -1,4 +1,5 @@
-import { SepTables, type ArtifactType, type IncidentDetail, type StoredArtifact } from '../../soar/port.ts';
+import type { ArtifactType, IncidentDetail, StoredArtifact } from '../../soar/port.ts';
+import { SepTables } from '../../soar/sep-tables.ts';
 
 /**
  * Row actions of the review UI. The form only names the action and the row; the payload is built here from the

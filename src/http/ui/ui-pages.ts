@@ -1,4 +1,5 @@
-import { SepTables, type Incident, type IncidentDetail, type IncidentSearch, type TableRow } from '../../soar/port.ts';
+import type { Incident, IncidentDetail, IncidentSearch, TableRow } from '../../soar/port.ts';
+import { SepTables } from '../../soar/sep-tables.ts';
 import type { Principal } from '../auth/auth.ts';
 import { html, query, type SafeHtml } from './html.ts';
 import type { JobView } from '../api/jobs.ts';

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { validateJobPayload } from '../../../../src/jobs/catalog.ts';
 import { artifactActions, buildAction } from '../../../../src/http/ui/ui-actions.ts';
 import { ArtifactTypes as A } from '../../../../src/mail/types.ts';
-import { SepTables, type IncidentDetail, type StoredArtifact } from '../../../../src/soar/port.ts';
+import type { IncidentDetail, StoredArtifact } from '../../../../src/soar/port.ts';
+import { SepTables } from '../../../../src/soar/sep-tables.ts';
 
 const SHA = 'a'.repeat(64);
 const artifacts: StoredArtifact[] = [
