@@ -126,16 +126,19 @@ export interface IncidentSearch {
 }
 
 export interface IncidentSearchResult {
+  /** Every match, for paging; `incidents` is one page of them. */
   total: number;
   incidents: Incident[];
 }
 
+/** A mail applied to an incident: its Message-ID, what it did (created / merged) and when (epoch ms). */
 export interface AppliedMessage {
   messageId: string;
   outcome: string;
   appliedAt: number;
 }
 
+/** Everything the review UI shows of one incident. */
 export interface IncidentDetail {
   incident: Incident;
   artifacts: StoredArtifact[];
