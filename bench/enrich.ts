@@ -19,7 +19,7 @@ import { createSepmFromConfig } from '../src/enrich/start.ts';
 import { silentLogger } from '../src/shared/logger.ts';
 import { createRedis } from '../src/shared/redis.ts';
 import { openEmbeddedStore } from '../src/soar/embedded/store.ts';
-import { SepTables } from '../src/soar/port.ts';
+import { SepTables } from '../src/soar/sep-tables.ts';
 
 const REDIS = process.env.SEPM_INTAKE_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const JOBS = Number(process.env.BENCH_JOBS ?? 600);

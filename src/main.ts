@@ -6,7 +6,7 @@ import { ImapWatcher, type WatcherTiming } from './ingest/imap/watcher.ts';
 import { createIntakeProducer, type IntakeProducer } from './jobs/intake-queue.ts';
 import { createIntakeWorker } from './intake/worker.ts';
 import { SpoolSource } from './ingest/spool/spool-source.ts';
-import { checkConfigSemantics } from './config/semantics.ts';
+import { checkConfigSemantics } from './config-checks.ts';
 import { assertTlsVerificationOn, plainTextWarnings } from './config/tls-policy.ts';
 import { checkSepmMode } from './config/sepm-mode.ts';
 import {

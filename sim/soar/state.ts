@@ -1,5 +1,4 @@
-import { SEP_TABLE_COLUMNS } from '../../src/soar/embedded/columns.ts';
-import { SepTables } from '../../src/soar/port.ts';
+import { SEP_TABLE_COLUMNS, SepTables } from '../../src/soar/sep-tables.ts';
 /**
  * In-memory data of the SOAR simulator, shaped like the IBM QRadar SOAR REST DTOs it serves. Tests read it
  * directly (sim.state) to assert real outcomes on the "server" side.
@@ -175,10 +174,10 @@ export const Stock = {
   ] as [number, string][],
 } as const;
 
-/** The seven SEP data tables with their column API names and input types (docs/reference/sep-functions.md §6 Data tables). */
 /**
  * The seven SEP data-table types as a SOAR org defines them: the column names and kinds are the product's own
- * (src/soar/embedded/columns.ts, from docs/reference/sep-functions.md §6), so the simulator and the embedded store cannot drift.
+ * (src/soar/sep-tables.ts, from docs/reference/sep-functions.md §6), so the simulator and the embedded store cannot
+ * drift.
  */
 const TABLE_DISPLAY: Record<string, string> = {
   [SepTables.endpointDetails]: 'Symantec SEP - Endpoint details',

@@ -4,8 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { QueueName } from '../jobs/queues.ts';
-import type { EmbeddedStore } from '../soar/embedded/store.ts';
-import type { SoarClient } from '../soar/port.ts';
+import type { ReviewStore, SoarClient } from '../soar/port.ts';
 import type { Credentials, FailedLoginLimiter, Principal, Role, Session, SessionStore } from './auth/auth.ts';
 
 export type ReadinessCheck = () => Promise<Record<string, { ok: boolean; detail?: string }>>;
@@ -25,8 +24,8 @@ export interface HttpContext {
   redisUrl: string;
   prefix: string;
   soar: SoarClient;
-  /** The embedded store when soar.kind is embedded: enables the review UI. */
-  store?: EmbeddedStore;
+  /** The review side of the incident store (the embedded store when soar.kind is embedded): enables the review UI. */
+  store?: ReviewStore;
   logger: Logger;
   /** Mail watchers, SEPM and whatever else the composition root knows about; Redis and SOAR are checked here. */
   readiness: ReadinessCheck;

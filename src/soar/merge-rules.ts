@@ -1,11 +1,11 @@
 import type { Artifact } from '../mail/types.ts';
-import type { Severity } from './port.ts';
+import type { NewIncident, Severity } from './port.ts';
 
 /**
  * The rules every incident store applies when a repeat alert is merged into an open incident (pure, no I/O):
  * the severity never goes down, and an artifact is added only once per incident, its identity being the type plus
- * the trimmed, case-folded value. Both adapters (soar/ibm, soar/embedded) use these, so a merge looks the same
- * whichever store is configured.
+ * the trimmed, case-folded value; each merge leaves one occurrence note. Both adapters (soar/ibm, soar/embedded)
+ * use these, so a merge looks the same whichever store is configured.
  */
 
 const SEVERITY_RANK: Record<Severity, number> = { Low: 1, Medium: 2, High: 3 };
@@ -51,4 +51,20 @@ export function newArtifacts(existing: readonly { type: string; value: string }[
     out.push({ ...a, value });
   }
   return out;
+}
+
+/**
+ * The note written when a repeat alert is merged into an open incident. Both adapters use it, so analysts see one
+ * format whatever the backend. `now` and the event time are epoch ms; `mid` is the merged mail's Message-ID.
+ */
+export function occurrenceNote(occurrence: number, input: NewIncident, mid: string | undefined, now: number): string {
+  const p = input.properties;
+  const parts = [
+    `Occurrence ${occurrence} merged at ${new Date(now).toISOString()}`,
+    `event time ${new Date(input.discoveredDate).toISOString()}`,
+    `Message-ID ${mid ?? (typeof p.sepm_message_id === 'string' ? p.sepm_message_id : '(none)')}`,
+    `action ${p.sepm_action ?? '(unknown)'}`,
+  ];
+  if (p.sepm_computer) parts.push(`computer ${String(p.sepm_computer)}`);
+  return `${parts.join('; ')}.`;
 }

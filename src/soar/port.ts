@@ -1,5 +1,8 @@
 import type { Artifact } from '../mail/types.ts';
 
+/** The artifact vocabulary of incidents, for callers that see incidents only through this port (http/). */
+export type { Artifact, ArtifactType } from '../mail/types.ts';
+
 /**
  * The SOAR port: the only way the rest of the service talks to an incident system. Two adapters implement it:
  * the IBM QRadar SOAR REST adapter and the embedded SQLite store. Both must pass the same contract tests.
@@ -109,14 +112,54 @@ export interface SoarClient {
   close(): Promise<void>;
 }
 
-/** The seven SEP data tables (API names), from the fn_sep 1.2.0 reference. */
-export const SepTables = {
-  endpointDetails: 'sep_endpoint_details',
-  statusSummary: 'sep_endpoint_status_summary',
-  nonCompliantDetails: 'sep_endpoints_non_compliant_details',
-  eocScanResults: 'sep_eoc_scan_results',
-  fingerprintLists: 'sep_fingerprint_lists',
-  groups: 'sep_groups',
-  criticalEvents: 'sep_critical_events',
-} as const;
-export type SepTable = (typeof SepTables)[keyof typeof SepTables];
+/** A search of the review UI's incident list. */
+export interface IncidentSearch {
+  state?: IncidentState;
+  severity?: Severity;
+  /** Substring of the computer name (case-insensitive). */
+  computer?: string;
+  /** Substring of the risk name (case-insensitive). */
+  risk?: string;
+  /** Default 100, at most 1000. */
+  limit?: number;
+  offset?: number;
+}
+
+export interface IncidentSearchResult {
+  /** Every match, for paging; `incidents` is one page of them. */
+  total: number;
+  incidents: Incident[];
+}
+
+/** A mail applied to an incident: its Message-ID, what it did (created / merged) and when (epoch ms). */
+export interface AppliedMessage {
+  messageId: string;
+  outcome: string;
+  appliedAt: number;
+}
+
+/** Everything the review UI shows of one incident. */
+export interface IncidentDetail {
+  incident: Incident;
+  artifacts: StoredArtifact[];
+  notes: Note[];
+  /** Data tables that have rows on this incident, by API table name. */
+  tables: Record<string, TableRow[]>;
+  attachments: AttachmentInfo[];
+  messages: AppliedMessage[];
+}
+
+/**
+ * The review UI's side of an incident store: the searchable list and the whole incident on one page. Only the
+ * embedded store implements it (IBM SOAR has its own UI); http/ sees it through this port, never the SQLite adapter.
+ */
+export interface ReviewStore extends Pick<SoarClient, 'getAttachment' | 'closeIncident'> {
+  /** Newest first, filtered; `total` counts all matches (for paging). */
+  searchIncidents(query?: IncidentSearch): Promise<IncidentSearchResult>;
+  /** Incident with artifacts, notes, every data table that has rows, attachments and applied Message-IDs. */
+  getIncidentDetail(id: number): Promise<IncidentDetail>;
+}
+
+// Kept while helpers work in parallel (their new files may still import the tables from here); the one home of
+// the tables is sep-tables.ts, which sim/ shares.
+export { SepTables, type SepTable } from './sep-tables.ts';

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { beforeEach, expect, it } from 'vitest';
 import { ArtifactTypes } from '../../src/mail/types.ts';
 import { AppError, ErrorCodes } from '../../src/shared/errors.ts';
-import { SepTables, type SoarClient } from '../../src/soar/port.ts';
+import type { SoarClient } from '../../src/soar/port.ts';
+import { SepTables } from '../../src/soar/sep-tables.ts';
 import { artifactKey, expectNotFound, sampleIncident, WINDOW, type ContractContext } from './soar-contract-kit.ts';
 
 /** Contract part 2: artifacts, data tables, attachments, notes, not-found and ping on an incident. */

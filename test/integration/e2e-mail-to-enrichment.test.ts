@@ -7,7 +7,8 @@ import { configSchema, sepmSchema } from '../../src/config/schema.ts';
 import { sepmConfigFor } from '../../src/enrich/start.ts';
 import { startService, type RunningService } from '../../src/main.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
-import { SepTables, type SoarClient } from '../../src/soar/port.ts';
+import type { SoarClient } from '../../src/soar/port.ts';
+import { SepTables } from '../../src/soar/sep-tables.ts';
 import { startSepmSim, type SepmSim } from '../../sim/sepm/index.ts';
 import {
   appendMails,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SepTables } from '../../src/soar/port.ts';
+import { SepTables } from '../../src/soar/sep-tables.ts';
 import { A, startHarness, waitFor, type Harness } from '../helpers/enrich-harness.ts';
 
 /** From the incident-ready queue onward: automatic enrichment, EOC scan tracking, match rows and CSV. */

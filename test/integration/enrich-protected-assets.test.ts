@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SepTables } from '../../src/soar/port.ts';
+import { SepTables } from '../../src/soar/sep-tables.ts';
 import type { SimComputer, SimGroup } from '../../sim/sepm/types.ts';
 import { startHarness, type Harness } from '../helpers/enrich-harness.ts';
 

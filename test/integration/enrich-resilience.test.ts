@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SepTables } from '../../src/soar/port.ts';
+import { SepTables } from '../../src/soar/sep-tables.ts';
 import { enqueueJob } from '../../src/jobs/catalog.ts';
 import { isAppError } from '../../src/shared/errors.ts';
 import { A, startHarness, waitFor, type Harness } from '../helpers/enrich-harness.ts';

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildHttpServer } from '../../src/http/server.ts';
 import { hashPassword } from '../../src/http/auth/password.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
-import { SepTables } from '../../src/soar/port.ts';
+import { SepTables } from '../../src/soar/sep-tables.ts';
 import { A, startHarness, waitFor, type Harness } from '../helpers/enrich-harness.ts';
 import { postLoginForm } from '../helpers/login-form.ts';
 import { TEST_REDIS_URL } from '../helpers/redis.ts';

@@ -101,10 +101,12 @@ describe('/metrics', () => {
       copyFileSync(join(FIXTURES, `${f}.eml`), join(spool, `${f}.part`));
       renameSync(join(spool, `${f}.part`), join(spool, `${f}.eml`));
     }
+    // Wait for both mails: the spool source may pick the second file up after the first one's incident exists.
     const after = await waitFor(async () => {
       const m = await scrape();
       const done = m.get('sepm_intake_jobs{queue="intake",state="completed",service="sepm-intake"}') ?? 0;
-      return done >= 1 && sum(m, 'sepm_intake_incidents_total') >= 1 ? m : undefined;
+      const seen = m.get('sepm_intake_mails_seen_total{mailbox="spool",service="sepm-intake"}') ?? 0;
+      return done >= 1 && seen >= 2 && sum(m, 'sepm_intake_incidents_total') >= 1 ? m : undefined;
     }, 20_000);
     expect(after.get('sepm_intake_incidents_total{outcome="created",service="sepm-intake"}')).toBe(1);
     const ofSpool = (name: string) => after.get(`sepm_intake_${name}{mailbox="spool",service="sepm-intake"}`);

@@ -1,5 +1,5 @@
 import { loadConfig } from '../../config/load.ts';
-import { checkConfigSemantics } from '../../config/semantics.ts';
+import { checkConfigSemantics } from '../../config-checks.ts';
 import { checkSepmMode } from '../../config/sepm-mode.ts';
 import { parseCommandArgs } from '../args.ts';
 

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { loadConfig } from '../../config/load.ts';
 import { AppError, ErrorCodes } from '../../shared/errors.ts';
-import { openEmbeddedStore, type EmbeddedStore, type IncidentDetail } from '../../soar/embedded/store.ts';
-import type { Incident, IncidentState, Severity } from '../../soar/port.ts';
+import { openEmbeddedStore, type EmbeddedStore } from '../../soar/embedded/store.ts';
+import type { Incident, IncidentDetail, IncidentState, Severity } from '../../soar/port.ts';
 import { parseCommandArgs } from '../args.ts';
 
 const USAGE = `usage: sepm-intake incidents list [--state open|closed] [--severity Low|Medium|High] [--computer TEXT]

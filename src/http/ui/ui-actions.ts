@@ -1,6 +1,5 @@
-import { ArtifactTypes } from '../../mail/types.ts';
-import type { IncidentDetail } from '../../soar/embedded/store.ts';
-import { SepTables, type StoredArtifact } from '../../soar/port.ts';
+import type { ArtifactType, IncidentDetail, StoredArtifact } from '../../soar/port.ts';
+import { SepTables } from '../../soar/sep-tables.ts';
 
 /**
  * Row actions of the review UI. The form only names the action and the row; the payload is built here from the
@@ -41,20 +40,21 @@ export const ACTIONS = {
 
 export type ActionName = keyof typeof ACTIONS;
 
-const HOST_TYPES: readonly string[] = [ArtifactTypes.systemName, ArtifactTypes.dnsName, ArtifactTypes.ipAddress];
-const FILE_TYPES: readonly string[] = [
-  ArtifactTypes.filePath,
-  ArtifactTypes.fileName,
-  ArtifactTypes.md5,
-  ArtifactTypes.sha1,
-  ArtifactTypes.sha256,
+// Artifact type names as the incident store holds them (typed: a misspelt name does not compile).
+const HOST_TYPES: readonly ArtifactType[] = ['System Name', 'DNS Name', 'IP Address'];
+const FILE_TYPES: readonly ArtifactType[] = [
+  'File Path',
+  'File Name',
+  'Malware MD5 Hash',
+  'Malware SHA-1 Hash',
+  'Malware SHA-256 Hash',
 ];
-const LIST_HASH_TYPES: readonly string[] = [ArtifactTypes.md5, ArtifactTypes.sha256];
+const LIST_HASH_TYPES: readonly ArtifactType[] = ['Malware MD5 Hash', 'Malware SHA-256 Hash'];
 export const SCAN_ROW_ARTIFACT_TYPES = [
-  ArtifactTypes.sha256,
-  ArtifactTypes.systemName,
-  ArtifactTypes.filePath,
-] as const;
+  'Malware SHA-256 Hash',
+  'System Name',
+  'File Path',
+] as const satisfies readonly ArtifactType[];
 
 export function isActionName(name: string): name is ActionName {
   return Object.prototype.hasOwnProperty.call(ACTIONS, name);

@@ -1,5 +1,5 @@
-import type { IncidentDetail, IncidentSearch } from '../../soar/embedded/store.ts';
-import { SepTables, type Incident, type TableRow } from '../../soar/port.ts';
+import type { Incident, IncidentDetail, IncidentSearch, TableRow } from '../../soar/port.ts';
+import { SepTables } from '../../soar/sep-tables.ts';
 import type { Principal } from '../auth/auth.ts';
 import { html, query, type SafeHtml } from './html.ts';
 import type { JobView } from '../api/jobs.ts';

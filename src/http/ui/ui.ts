@@ -1,7 +1,7 @@
 import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { IncidentDetail } from '../../soar/embedded/store.ts';
+import type { IncidentDetail } from '../../soar/port.ts';
 import { safeEqual } from '../auth/password.ts';
 import { SESSION_COOKIE, type HttpDeps } from '../context.ts';
 import { findJob, submitJob, type JobView } from '../api/jobs.ts';

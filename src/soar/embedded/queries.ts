@@ -12,42 +12,9 @@ import {
   type NoteRow,
   type TableRowRow,
 } from './rows.ts';
-import type { AttachmentInfo, Incident, IncidentState, Note, Severity, StoredArtifact, TableRow } from '../port.ts';
+import type { Incident, IncidentDetail, IncidentSearch, IncidentSearchResult, TableRow } from '../port.ts';
 
 /** Read-side queries of the embedded store for the review UI and the `incidents` command. */
-
-export interface IncidentSearch {
-  state?: IncidentState;
-  severity?: Severity;
-  /** Substring of the computer name (case-insensitive). */
-  computer?: string;
-  /** Substring of the risk name (case-insensitive). */
-  risk?: string;
-  /** Default 100, at most 1000. */
-  limit?: number;
-  offset?: number;
-}
-
-export interface IncidentSearchResult {
-  total: number;
-  incidents: Incident[];
-}
-
-export interface AppliedMessage {
-  messageId: string;
-  outcome: string;
-  appliedAt: number;
-}
-
-export interface IncidentDetail {
-  incident: Incident;
-  artifacts: StoredArtifact[];
-  notes: Note[];
-  /** Data tables that have rows on this incident, by API table name. */
-  tables: Record<string, TableRow[]>;
-  attachments: AttachmentInfo[];
-  messages: AppliedMessage[];
-}
 
 const MAX_LIMIT = 1000;
 

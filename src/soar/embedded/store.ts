@@ -1,10 +1,9 @@
-import { occurrenceNote } from '../../intake/mapper.ts';
 import type { Database } from 'better-sqlite3';
 import type { Artifact } from '../../mail/types.ts';
 import { openDatabase, run, sql, storeCall } from './db.ts';
 import { foldSearch } from './schema.ts';
-import { foldArtifactValue, maxSeverity, newArtifacts } from '../merge-rules.ts';
-import { incidentDetail, searchIncidents, type IncidentDetail, type IncidentSearch } from './queries.ts';
+import { foldArtifactValue, maxSeverity, newArtifacts, occurrenceNote } from '../merge-rules.ts';
+import { incidentDetail, searchIncidents } from './queries.ts';
 import { notFound, toArtifact, toIncident, toNote, type ArtifactRow, type IncidentRow, type NoteRow } from './rows.ts';
 import {
   insertAttachment,
@@ -22,24 +21,22 @@ import type {
   FindOrCreateOptions,
   FindOrCreateResult,
   Incident,
+  IncidentDetail,
+  IncidentSearch,
+  IncidentSearchResult,
   IncidentState,
   NewIncident,
   Note,
+  ReviewStore,
   SoarClient,
   StoredArtifact,
   TableRow,
 } from '../port.ts';
 
-export type { IncidentDetail, IncidentSearch, IncidentSearchResult } from './queries.ts';
-
 /** The embedded SQLite incident store: the SOAR port plus the read side the review UI and CLI need. */
-export interface EmbeddedStore extends SoarClient {
+export interface EmbeddedStore extends SoarClient, ReviewStore {
   readonly kind: 'embedded';
   readonly path: string;
-  /** Newest first, filtered; `total` counts all matches (for paging). */
-  searchIncidents(query?: IncidentSearch): Promise<{ total: number; incidents: Incident[] }>;
-  /** Incident with artifacts, notes, every data table that has rows, attachments and applied Message-IDs. */
-  getIncidentDetail(id: number): Promise<IncidentDetail>;
 }
 
 export interface EmbeddedStoreOptions {
@@ -178,7 +175,7 @@ class SqliteIncidentStore implements EmbeddedStore {
     return run(() => searchIncidents(this.db, query).incidents);
   }
 
-  searchIncidents(query: IncidentSearch = {}): Promise<{ total: number; incidents: Incident[] }> {
+  searchIncidents(query: IncidentSearch = {}): Promise<IncidentSearchResult> {
     return run(() => searchIncidents(this.db, query));
   }
 

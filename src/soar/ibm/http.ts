@@ -125,7 +125,7 @@ export class IbmHttp {
       const res = await request(url, {
         method: method as Dispatcher.HttpMethod,
         headers,
-        body: body as never,
+        body,
         dispatcher: this.dispatcher,
         signal,
         headersTimeout: this.cfg.timeoutMs,

@@ -1,6 +1,8 @@
-import { occurrenceNote } from '../../intake/mapper.ts';
+import type { Artifact } from '../../mail/types.ts';
 import { ErrorCodes, isAppError } from '../../shared/errors.ts';
-import type { Dto } from './mapping.ts';
+import type { Logger } from '../../shared/logger.ts';
+import type { CallOptions } from './http.ts';
+import type { Dto, HandleNames } from './mapping.ts';
 import {
   handleName,
   lastSeen,
@@ -12,9 +14,32 @@ import {
   withMessageId,
   IbmProps,
 } from './mapping.ts';
-import type { IbmSoarClient } from './soar.ts';
-import { newArtifacts, raisesSeverity } from '../merge-rules.ts';
-import type { FindOrCreateOptions, FindOrCreateResult, Incident, IncidentState, NewIncident } from '../port.ts';
+import { newArtifacts, occurrenceNote, raisesSeverity } from '../merge-rules.ts';
+import type {
+  FindOrCreateOptions,
+  FindOrCreateResult,
+  Incident,
+  IncidentState,
+  NewIncident,
+  Note,
+  StoredArtifact,
+} from '../port.ts';
+
+/**
+ * What the incident operations need of the adapter (IbmSoarClient in soar.ts implements it). Declared here, not
+ * imported from soar.ts, so the file dependency runs one way: soar.ts → incidents.ts.
+ */
+export interface IncidentCalls {
+  readonly dedupField: string;
+  readonly names: HandleNames;
+  readonly logger: Logger;
+  call(method: string, path: string, opts: CallOptions): Promise<unknown>;
+  createWithLookup<T>(what: string, post: () => Promise<T>, lookup: () => Promise<T | undefined>): Promise<T>;
+  artifactBodies(artifacts: Artifact[]): Promise<Dto[]>;
+  listArtifacts(incidentId: number): Promise<StoredArtifact[]>;
+  addArtifacts(incidentId: number, artifacts: Artifact[]): Promise<StoredArtifact[]>;
+  addNote(incidentId: number, text: string): Promise<Note>;
+}
 
 const NAMES = { handle_format: 'names' } as const;
 /**
@@ -26,11 +51,11 @@ const MAX_UPDATE_TRIES = 2;
 /** Incidents per dedup key we look at (newest first); more than a handful means the window is far too short. */
 const LOOKUP_PAGE = 50;
 
-export async function getIncidentDto(c: IbmSoarClient, id: number): Promise<Dto> {
+export async function getIncidentDto(c: IncidentCalls, id: number): Promise<Dto> {
   return (await c.call('GET', `/incidents/${id}`, { query: NAMES, idempotent: true })) as Dto;
 }
 
-async function queryPaged(c: IbmSoarClient, conditions: Dto[], start: number, length: number): Promise<Dto[]> {
+async function queryPaged(c: IncidentCalls, conditions: Dto[], start: number, length: number): Promise<Dto[]> {
   const body = {
     filters: conditions.length > 0 ? [{ conditions }] : [],
     sorts: [{ field_name: 'create_date', type: 'desc' }],
@@ -48,7 +73,7 @@ async function queryPaged(c: IbmSoarClient, conditions: Dto[], start: number, le
 }
 
 /** Incidents carrying this dedup key, open or closed, newest first. */
-function queryByKey(c: IbmSoarClient, key: string): Promise<Dto[]> {
+function queryByKey(c: IncidentCalls, key: string): Promise<Dto[]> {
   return queryPaged(c, [{ field_name: `properties.${c.dedupField}`, method: 'equals', value: key }], 0, LOOKUP_PAGE);
 }
 
@@ -57,7 +82,7 @@ function queryByKey(c: IbmSoarClient, key: string): Promise<Dto[]> {
  * when the change is already there (e.g. a PUT that landed before its answer was lost, seen again on the job's
  * BullMQ retry), which makes the round safe to repeat.
  */
-export async function updateIncident(c: IbmSoarClient, id: number, apply: (dto: Dto) => boolean): Promise<Dto> {
+export async function updateIncident(c: IncidentCalls, id: number, apply: (dto: Dto) => boolean): Promise<Dto> {
   for (let attempt = 1; ; attempt++) {
     const dto = await getIncidentDto(c, id);
     const next = structuredClone(dto);
@@ -75,7 +100,7 @@ export async function updateIncident(c: IbmSoarClient, id: number, apply: (dto: 
 }
 
 async function createIncident(
-  c: IbmSoarClient,
+  c: IncidentCalls,
   input: NewIncident,
   now: number,
   mid?: string,
@@ -99,7 +124,7 @@ async function createIncident(
 }
 
 async function mergeIncident(
-  c: IbmSoarClient,
+  c: IncidentCalls,
   open: Dto,
   input: NewIncident,
   now: number,
@@ -128,7 +153,7 @@ async function mergeIncident(
 
 /** duplicate (Message-ID already applied) → merged (open, seen within the window) → created. */
 export async function findOrCreateIncident(
-  c: IbmSoarClient,
+  c: IncidentCalls,
   input: NewIncident,
   options: FindOrCreateOptions,
 ): Promise<FindOrCreateResult> {
@@ -143,7 +168,7 @@ export async function findOrCreateIncident(
 }
 
 export async function listIncidents(
-  c: IbmSoarClient,
+  c: IncidentCalls,
   query: { state?: IncidentState; limit?: number; offset?: number },
 ): Promise<Incident[]> {
   const conditions = query.state
@@ -154,7 +179,7 @@ export async function listIncidents(
 }
 
 export async function closeIncident(
-  c: IbmSoarClient,
+  c: IncidentCalls,
   id: number,
   resolution: string,
   summary: string,

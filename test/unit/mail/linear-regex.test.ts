@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkConfigSemantics } from '../../../src/config/semantics.ts';
+import { checkConfigSemantics } from '../../../src/config-checks.ts';
 import { loadConfig } from '../../../src/config/load.ts';
 import { subjectMatches } from '../../../src/mail/envelope-filter.ts';
 import { compileLinearRegex } from '../../../src/mail/linear-regex.ts';

@@ -6,7 +6,7 @@ import { run } from '../../../../src/cli/commands/incidents.ts';
 import { ArtifactTypes } from '../../../../src/mail/types.ts';
 import { AppError, ErrorCodes } from '../../../../src/shared/errors.ts';
 import { openEmbeddedStore } from '../../../../src/soar/embedded/store.ts';
-import { SepTables } from '../../../../src/soar/port.ts';
+import { SepTables } from '../../../../src/soar/sep-tables.ts';
 import { sampleIncident } from '../../../helpers/soar-contract.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sepm-incidents-cli-'));

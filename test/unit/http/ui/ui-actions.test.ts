@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { validateJobPayload } from '../../../../src/jobs/catalog.ts';
 import { artifactActions, buildAction } from '../../../../src/http/ui/ui-actions.ts';
 import { ArtifactTypes as A } from '../../../../src/mail/types.ts';
-import type { IncidentDetail } from '../../../../src/soar/embedded/store.ts';
-import { SepTables, type StoredArtifact } from '../../../../src/soar/port.ts';
+import type { IncidentDetail, StoredArtifact } from '../../../../src/soar/port.ts';
+import { SepTables } from '../../../../src/soar/sep-tables.ts';
 
 const SHA = 'a'.repeat(64);
 const artifacts: StoredArtifact[] = [

@@ -9,7 +9,7 @@ import { AppError, ErrorCodes } from '../../../../src/shared/errors.ts';
 import { isTransientSqliteError } from '../../../../src/soar/embedded/db.ts';
 import { openEmbeddedStore } from '../../../../src/soar/embedded/store.ts';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../../../src/soar/embedded/schema.ts';
-import { SepTables } from '../../../../src/soar/port.ts';
+import { SepTables } from '../../../../src/soar/sep-tables.ts';
 import { sampleIncident, soarContractSuite } from '../../../helpers/soar-contract.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sepm-store-'));
