@@ -13,6 +13,7 @@ import { configSchema } from '../src/config/schema.ts';
 import { enqueueJob } from '../src/jobs/catalog.ts';
 import { hashPassword, verifyPassword } from '../src/http/auth/password.ts';
 import { buildHttpServer } from '../src/http/server.ts';
+import { createJobRuntime } from '../src/main.ts';
 import { silentLogger } from '../src/shared/logger.ts';
 import { QueueNames } from '../src/jobs/queues.ts';
 import { openEmbeddedStore } from '../src/soar/embedded/store.ts';
@@ -50,8 +51,7 @@ async function main(): Promise<void> {
   const store = openEmbeddedStore(':memory:');
   const app = await buildHttpServer({
     config,
-    redisUrl: REDIS,
-    prefix,
+    runtime: createJobRuntime(REDIS, prefix),
     soar: store,
     store,
     logger: silentLogger,

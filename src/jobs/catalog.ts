@@ -1,11 +1,18 @@
-import type { Queue } from 'bullmq';
+import type { JobsOptions, Queue } from 'bullmq';
 import type { z } from 'zod';
 import { AppError, ErrorCodes } from '../shared/errors.ts';
 import { QueueNames, type QueueName } from './queues.ts';
-import { SEP_FUNCTION_NAMES, sepFunctionSchemas, type SepFunctionName } from '../sepm/functions/schemas.ts';
+import {
+  SEP_FUNCTION_NAMES,
+  sepFunctionSchemas,
+  type SepFunctionInput,
+  type SepFunctionName,
+  type SepFunctionRawInput,
+} from '../sepm/functions/schemas.ts';
 import { computeJobId } from './job-id.ts';
 import { claimsAutomation, withSeal } from './seal.ts';
-import { PLAYBOOK_NAMES, playbookSchemas, type PlaybookName } from './playbook-schemas.ts';
+import { PLAYBOOK_NAMES, playbookSchemas, type PlaybookName, type PlaybookPayload } from './playbook-schemas.ts';
+import { INCIDENT_READY_JOB_NAME, INTAKE_JOB_NAME, incidentReadySchema, intakeJobSchema } from './hand-off-schemas.ts';
 
 /**
  * Every job the `sep` and `tracking` queues run: the SEP functions (payload = the function's input) and the
@@ -13,12 +20,93 @@ import { PLAYBOOK_NAMES, playbookSchemas, type PlaybookName } from './playbook-s
  * the HTTP API before enqueueing and in the worker before running (the dashboard can add jobs directly).
  */
 
+/** The jobs of the `sep` and `tracking` queues: what the API, the review UI and the handlers know by name. */
 export type JobName = SepFunctionName | PlaybookName;
+/** Every job name of every queue (the hand-off jobs are added by the roles only, never through the API). */
+export type CatalogName = JobName | typeof INTAKE_JOB_NAME | typeof INCIDENT_READY_JOB_NAME;
 export type RequestedBy = 'auto' | 'analyst' | 'api';
+
+/** A payload as a producer writes it (before defaults and normalisation): a wrong one is a compile error. */
+export type JobOf<K extends JobName> = K extends SepFunctionName
+  ? SepFunctionRawInput<K>
+  : K extends PlaybookName
+    ? z.input<(typeof playbookSchemas)[K]>
+    : never;
+
+/** A payload as its handler receives it (parsed once by the worker). */
+export type JobPayloadMap = {
+  [K in JobName]: K extends SepFunctionName ? SepFunctionInput<K> : K extends PlaybookName ? PlaybookPayload<K> : never;
+};
 
 export const JOB_NAMES: readonly JobName[] = [...SEP_FUNCTION_NAMES, ...PLAYBOOK_NAMES];
 
 export const jobSchemas: Record<JobName, z.ZodType> = { ...sepFunctionSchemas, ...playbookSchemas };
+
+/**
+ * How a job's id is chosen: `mail` = source + Message-ID (or content hash), so a re-read mail is the same job;
+ * `hand-off` = incident + mail + dedup key; `poll` = command + poll number (given by the scheduler);
+ * `request` = name + incident + payload digest + dedup-window bucket (jobs/job-id.ts).
+ */
+export type JobIdRule = 'mail' | 'hand-off' | 'poll' | 'request';
+
+export interface JobSpec {
+  queue: QueueName;
+  schema: z.ZodType;
+  /** BullMQ options: retries for transient trouble (permanent errors stop at once: UnrecoverableError). */
+  options: JobsOptions;
+  jobId: JobIdRule;
+}
+
+const exponential = (delayMs: number) => ({ type: 'exponential', delay: delayMs, jitter: 0.5 });
+/** 2 s, 4 s, 8 s … with jitter, so a SEPM or SOAR outage does not end in a synchronized retry wave. */
+const REQUEST_OPTIONS: JobsOptions = { attempts: 5, backoff: exponential(2000) };
+
+function requestSpec(name: JobName): JobSpec {
+  const queue = name === 'track-command' ? QueueNames.tracking : QueueNames.sep;
+  return {
+    queue,
+    schema: jobSchemas[name],
+    options: REQUEST_OPTIONS,
+    jobId: name === 'track-command' ? 'poll' : 'request',
+  };
+}
+
+/** One entry per job name: its queue, schema, options and id rule. */
+export const jobCatalog: Record<CatalogName, JobSpec> = {
+  ...(Object.fromEntries(JOB_NAMES.map((n) => [n, requestSpec(n)])) as Record<JobName, JobSpec>),
+  [INTAKE_JOB_NAME]: {
+    queue: QueueNames.intake,
+    schema: intakeJobSchema,
+    options: {
+      attempts: 10,
+      backoff: exponential(2000),
+      // Completed jobs are kept for 3 days (job-id dedup window) but never more than 50k of them.
+      removeOnComplete: { age: 3 * 24 * 3600, count: 50_000 },
+      removeOnFail: { age: 30 * 24 * 3600 },
+    },
+    jobId: 'mail',
+  },
+  [INCIDENT_READY_JOB_NAME]: {
+    queue: QueueNames.incidentReady,
+    schema: incidentReadySchema,
+    options: {
+      attempts: 5,
+      backoff: exponential(5000),
+      removeOnComplete: { age: 3 * 24 * 3600, count: 50_000 },
+      removeOnFail: { age: 30 * 24 * 3600 },
+    },
+    jobId: 'hand-off',
+  },
+};
+
+/**
+ * Retention of a request job: completed jobs stay for the dedup window (seconds) so a repeat inside it is
+ * recognised by id; failed ones for at least a day.
+ */
+export function requestRetention(windowSec: number): JobsOptions {
+  const keep = Math.max(windowSec, 60);
+  return { removeOnComplete: { age: keep, count: 10_000 }, removeOnFail: { age: Math.max(keep, 86_400) } };
+}
 
 export function isJobName(name: string): name is JobName {
   return Object.prototype.hasOwnProperty.call(jobSchemas, name);
@@ -26,7 +114,7 @@ export function isJobName(name: string): name is JobName {
 
 /** Jobs that poll SEPM commands run on their own queue so long scans never hold up analyst actions. */
 export function queueFor(name: JobName): QueueName {
-  return name === 'track-command' ? QueueNames.tracking : QueueNames.sep;
+  return jobCatalog[name].queue;
 }
 
 /** Who asked, carried in the job data next to the payload; never part of the job's identity. */
@@ -41,8 +129,12 @@ export interface JobMeta {
   unsealedClaim?: true;
 }
 
-export type ValidationResult =
-  { ok: true; name: JobName; payload: Record<string, unknown>; meta: JobMeta } | { ok: false; problems: string[] };
+/** A parsed job whose payload type follows its name (a union over every name). */
+export type ValidJob<K extends JobName = JobName> = {
+  [N in K]: { ok: true; name: N; payload: JobPayloadMap[N]; meta: JobMeta };
+}[K];
+
+export type ValidationResult = ValidJob | { ok: false; problems: string[] };
 
 const REQUESTERS: readonly string[] = ['auto', 'analyst', 'api'];
 
@@ -75,7 +167,8 @@ export function validateJobPayload(name: string, data: unknown): ValidationResul
   const parsed = jobSchemas[name].safeParse(input ?? {});
   if (!parsed.success) problems.push(...formatIssues(parsed.error.issues));
   if (problems.length > 0 || !parsed.success) return { ok: false, problems };
-  return { ok: true, name, payload: parsed.data as Record<string, unknown>, meta };
+  // The schema of `name` produced the data, so its type is that name's payload.
+  return { ok: true, name, payload: parsed.data, meta } as ValidJob;
 }
 
 export function invalidPayloadError(name: string, problems: string[]): AppError {
@@ -104,17 +197,25 @@ export interface EnqueueOptions {
   automationKey?: string;
 }
 
-/** Retries for transient SEPM trouble: exponential with jitter; permanent errors stop at once (Unrecoverable). */
-export const DEFAULT_JOB_OPTIONS = {
-  attempts: 5,
-  backoff: { type: 'exponential', delay: 2000, jitter: 0.5 },
-} as const;
+/** A job a producer asks for: the payload type follows the name (a union over every name). */
+export type JobRequest<K extends JobName = JobName> = { [N in K]: { name: N; payload: JobOf<N> } }[K];
 
 /**
- * Validates and enqueues. Throws AppError JOB_PAYLOAD_INVALID (every problem listed) without enqueueing.
+ * Validates and enqueues a job the code itself builds: a wrong payload for `name` is a compile error (a type test
+ * shows it) and still a JOB_PAYLOAD_INVALID AppError at run time (every problem listed) without enqueueing.
  * The same request inside one dedup window gets the same job id, so BullMQ keeps only the first.
  */
-export async function enqueueJob(
+export async function enqueueJob<K extends JobName>(
+  queue: Queue,
+  name: K,
+  payload: JobOf<K>,
+  opts: EnqueueOptions,
+): Promise<{ jobId: string }> {
+  return enqueueUntrusted(queue, name, payload, opts);
+}
+
+/** The same for a payload from outside (API body, review-UI form, dashboard), validated against its name. */
+export async function enqueueUntrusted(
   queue: Queue,
   name: string,
   payload: unknown,
@@ -134,14 +235,11 @@ export async function enqueueJob(
   // Sealed for this job id (known before the add: deterministic or given), so a copy under another id fails.
   const sealed =
     claimsAutomation(data) && opts.automationKey ? withSeal(opts.automationKey, { jobName: name, jobId }, data) : data;
-  // Completed jobs stay for the window so a repeat inside it is recognised by id; failed ones for a day.
-  const keep = Math.max(windowSec, 60);
   await queue.add(name, sealed, {
-    ...DEFAULT_JOB_OPTIONS,
+    ...jobCatalog[v.name].options,
+    ...requestRetention(windowSec),
     jobId,
     delay: opts.delayMs,
-    removeOnComplete: { age: keep, count: 10_000 },
-    removeOnFail: { age: Math.max(keep, 86_400) },
   });
   return { jobId };
 }

@@ -5,13 +5,12 @@ import { Queue, type Job } from 'bullmq';
 import { configSchema, type Config } from '../../src/config/schema.ts';
 import { ArtifactTypes, type Artifact } from '../../src/mail/types.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
-import { createRedis } from '../../src/shared/redis.ts';
 import { openEmbeddedStore, type EmbeddedStore } from '../../src/soar/embedded/store.ts';
 import { startEnrichment } from '../../src/enrich/start.ts';
-import { enqueueJob, type RequestedBy } from '../../src/jobs/catalog.ts';
+import { enqueueUntrusted, type RequestedBy } from '../../src/jobs/catalog.ts';
 import { getAutomationKey, withSeal } from '../../src/jobs/seal.ts';
 import { startSepmSim, type SepmSim, type SepmSimOptions } from '../../sim/sepm/index.ts';
-import { cleanupPrefix, randomPrefix, TEST_REDIS_URL } from './redis.ts';
+import { cleanupPrefix, randomPrefix, testRuntime, TEST_REDIS_URL } from './redis.ts';
 
 /**
  * Enrichment under test: the SEPM simulator over HTTPS (verification on, its CA as caBundle), the embedded
@@ -73,8 +72,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       ...(overrides.sepm as object | undefined),
     },
   });
-  const enrichment = await startEnrichment({ config, connection: TEST_REDIS_URL, prefix, soar, logger: silentLogger });
-  const redis = createRedis(TEST_REDIS_URL);
+  const runtime = testRuntime(prefix);
+  const enrichment = await startEnrichment({ config, runtime, soar, logger: silentLogger });
+  const redis = runtime.redis('harness');
   const queues = {
     sep: new Queue('sep', { connection: redis, prefix }),
     tracking: new Queue('tracking', { connection: redis, prefix }),
@@ -106,7 +106,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     },
     async enqueue(name, payload, requestedBy = 'analyst') {
       const automationKey = await getAutomationKey(redis, prefix);
-      return (await enqueueJob(queues.sep, name, payload, { requestedBy, dedupWindowSec: 0, automationKey })).jobId;
+      return (await enqueueUntrusted(queues.sep, name, payload, { requestedBy, dedupWindowSec: 0, automationKey }))
+        .jobId;
     },
     async seal(jobName, jobId, data) {
       return withSeal(await getAutomationKey(redis, prefix), { jobName, jobId }, data);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SepTables } from '../../src/soar/port.ts';
-import { enqueueJob } from '../../src/jobs/catalog.ts';
+import { enqueueJob, enqueueUntrusted } from '../../src/jobs/catalog.ts';
 import { isAppError } from '../../src/shared/errors.ts';
 import { A, startHarness, waitFor, type Harness } from '../helpers/enrich-harness.ts';
 
@@ -36,9 +36,12 @@ describe('enrichment resilience', () => {
 
     // The same schemas guard enqueueJob (the HTTP API path): nothing is enqueued.
     const before = await h.queues.sep.count();
-    const err = await enqueueJob(h.queues.sep, 'quarantine-endpoints', { undo: 'maybe' }, { requestedBy: 'api' }).catch(
-      (e: unknown) => e,
-    );
+    const err = await enqueueUntrusted(
+      h.queues.sep,
+      'quarantine-endpoints',
+      { undo: 'maybe' },
+      { requestedBy: 'api' },
+    ).catch((e: unknown) => e);
     expect(isAppError(err) && err.code).toBe('JOB_PAYLOAD_INVALID');
     expect(String((err as Error).message)).toMatch(/undo/);
     expect(await h.queues.sep.count()).toBe(before);

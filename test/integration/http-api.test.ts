@@ -6,7 +6,7 @@ import { silentLogger } from '../../src/shared/logger.ts';
 import { SepTables } from '../../src/soar/port.ts';
 import { A, startHarness, waitFor, type Harness } from '../helpers/enrich-harness.ts';
 import { postLoginForm } from '../helpers/login-form.ts';
-import { TEST_REDIS_URL } from '../helpers/redis.ts';
+import { testRuntime } from '../helpers/redis.ts';
 
 /** The job-trigger API, auth and Bull Board mounts against real Redis, the SEPM simulator and real workers. */
 
@@ -35,8 +35,7 @@ describe('job-trigger API and auth', () => {
     h = await startHarness({ config: { http: { users, tokens, loginRateLimitPerMin: 3 } } });
     app = await buildHttpServer({
       config: h.config,
-      redisUrl: TEST_REDIS_URL,
-      prefix: h.prefix,
+      runtime: testRuntime(h.prefix),
       soar: h.soar,
       store: h.soar,
       logger: silentLogger,

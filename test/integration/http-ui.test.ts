@@ -5,7 +5,7 @@ import { buildHttpServer } from '../../src/http/server.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
 import { A, startHarness, type Harness } from '../helpers/enrich-harness.ts';
 import { postLoginForm } from '../helpers/login-form.ts';
-import { TEST_REDIS_URL } from '../helpers/redis.ts';
+import { testRuntime } from '../helpers/redis.ts';
 
 /** Review UI over HTTP: sessions, CSRF, roles on form posts, closing, attachments, security headers. */
 
@@ -23,8 +23,7 @@ describe('review UI routes', () => {
     h = await startHarness({ config: { http: { users } } });
     app = await buildHttpServer({
       config: h.config,
-      redisUrl: TEST_REDIS_URL,
-      prefix: h.prefix,
+      runtime: testRuntime(h.prefix),
       soar: h.soar,
       store: h.soar,
       logger: silentLogger,

@@ -1,5 +1,5 @@
 import type { Job } from 'bullmq';
-import { enqueueJob, isJobName, queueFor, validateJobPayload, type RequestedBy } from '../../jobs/catalog.ts';
+import { enqueueUntrusted, isJobName, queueFor, validateJobPayload, type RequestedBy } from '../../jobs/catalog.ts';
 import { QueueNames, type QueueName } from '../../jobs/queues.ts';
 import type { Role } from '../auth/auth.ts';
 import type { HttpDeps } from '../context.ts';
@@ -29,7 +29,7 @@ export async function submitJob(
   if (!v.ok) problems.push(...v.problems);
   if (problems.length > 0) return { ok: false, status: 400, problems };
   const queue = deps.queues[queueFor(name)];
-  const { jobId } = await enqueueJob(queue, name, body, {
+  const { jobId } = await enqueueUntrusted(queue, name, body, {
     requestedBy,
     dedupWindowSec: deps.config.enrich.dedupWindowSec,
   });

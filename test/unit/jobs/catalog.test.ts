@@ -69,7 +69,7 @@ describe('job registry', () => {
     const sha1 = validateJobPayload('add-hash-to-blacklist', { incidentId: 1, hash: 'a'.repeat(40) });
     expect(sha1.ok).toBe(false);
     const sep = validateJobPayload('quarantine-endpoints', { computerIds: 'A, ,B,A' });
-    expect(sep.ok && sep.payload.computerIds).toEqual(['A', 'B']);
+    expect(sep.ok && sep.name === 'quarantine-endpoints' && sep.payload.computerIds).toEqual(['A', 'B']);
   });
 
   it('needs one target for endpoint actions and one of rowId/artifact for remediation', () => {
