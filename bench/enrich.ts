@@ -120,7 +120,7 @@ async function throughput(workers: number, kind: Kind): Promise<{ perSec: number
   for (let i = 0; i < JOBS; i++) {
     const artifact = { type: 'System Name', value: names[i % names.length]! };
     const payload = kind === 'get-domains' ? {} : { incidentId: incidents[i % incidents.length], artifact };
-    await enqueueUntrusted(queue, kind, payload, { requestedBy: 'api', dedupWindowSec: 0 });
+    await enqueueUntrusted(queue, kind, payload, { redis, requestedBy: 'api', dedupWindowSec: 0 });
   }
   for (;;) {
     const c = await queue.getJobCounts('completed', 'failed');

@@ -58,6 +58,7 @@ async function main(): Promise<void> {
     readiness: async () => ({}),
   });
   const queue = new Queue(QueueNames.sep, { connection: { url: REDIS }, prefix: `${prefix}-base` });
+  const redis = new Redis(REDIS);
   const headers = { authorization: `Bearer ${TOKEN}` };
   try {
     const api = await best(3, async (run) => {
@@ -72,7 +73,7 @@ async function main(): Promise<void> {
     const direct = await best(3, async (run) => {
       const t = performance.now();
       for (let i = 0; i < N; i++) {
-        await enqueueJob(queue, 'get-computers', { computerName: `WS-${run}-${i}` }, { requestedBy: 'api' });
+        await enqueueJob(queue, 'get-computers', { computerName: `WS-${run}-${i}` }, { redis, requestedBy: 'api' });
       }
       return (performance.now() - t) / N;
     });
@@ -121,6 +122,7 @@ async function main(): Promise<void> {
   } finally {
     await app.close();
     await queue.close();
+    redis.disconnect();
     await store.close();
     await cleanup(prefix);
   }

@@ -1,4 +1,5 @@
 import type { JobsOptions, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { z } from 'zod';
 import { AppError, ErrorCodes } from '../shared/errors.ts';
 import { QueueNames, type QueueName } from './queues.ts';
@@ -9,7 +10,8 @@ import {
   type SepFunctionName,
   type SepFunctionRawInput,
 } from '../sepm/functions/schemas.ts';
-import { computeJobId } from './job-id.ts';
+import { canonicalJson, freshJobId, requestMeaning } from './job-id.ts';
+import { claimMeaning, claimRequestKey, releaseClaim, requestKeyId } from './dedup.ts';
 import { claimsAutomation, withSeal } from './seal.ts';
 import { PLAYBOOK_NAMES, playbookSchemas, type PlaybookName, type PlaybookPayload } from './playbook-schemas.ts';
 import { INCIDENT_READY_JOB_NAME, INTAKE_JOB_NAME, incidentReadySchema, intakeJobSchema } from './hand-off-schemas.ts';
@@ -45,7 +47,8 @@ export const jobSchemas: Record<JobName, z.ZodType> = { ...sepFunctionSchemas, .
 /**
  * How a job's id is chosen: `mail` = source + Message-ID (or content hash), so a re-read mail is the same job;
  * `hand-off` = incident + mail + dedup key; `poll` = command + poll number (given by the scheduler);
- * `request` = name + incident + payload digest + dedup-window bucket (jobs/job-id.ts).
+ * `request` = a fresh id per enqueue (jobs/job-id.ts freshJobId); automatic requests with the same meaning are
+ * deduplicated for `enrich.dedupWindowSec` from the first (jobs/dedup.ts), explicit ones by their request key.
  */
 export type JobIdRule = 'mail' | 'hand-off' | 'poll' | 'request';
 
@@ -58,8 +61,16 @@ export interface JobSpec {
 }
 
 const exponential = (delayMs: number) => ({ type: 'exponential', delay: delayMs, jitter: 0.5 });
-/** 2 s, 4 s, 8 s … with jitter, so a SEPM or SOAR outage does not end in a synchronized retry wave. */
-const REQUEST_OPTIONS: JobsOptions = { attempts: 5, backoff: exponential(2000) };
+/**
+ * 2 s, 4 s, 8 s … with jitter, so a SEPM or SOAR outage does not end in a synchronized retry wave. Finished jobs
+ * stay a day (the life of a request key, so a repeated Idempotency-Key still shows its job), at most 10k of them.
+ */
+const REQUEST_OPTIONS: JobsOptions = {
+  attempts: 5,
+  backoff: exponential(2000),
+  removeOnComplete: { age: 86_400, count: 10_000 },
+  removeOnFail: { age: 86_400 },
+};
 
 function requestSpec(name: JobName): JobSpec {
   const queue = name === 'track-command' ? QueueNames.tracking : QueueNames.sep;
@@ -98,15 +109,6 @@ export const jobCatalog: Record<CatalogName, JobSpec> = {
     jobId: 'hand-off',
   },
 };
-
-/**
- * Retention of a request job: completed jobs stay for the dedup window (seconds) so a repeat inside it is
- * recognised by id; failed ones for at least a day.
- */
-export function requestRetention(windowSec: number): JobsOptions {
-  const keep = Math.max(windowSec, 60);
-  return { removeOnComplete: { age: keep, count: 10_000 }, removeOnFail: { age: Math.max(keep, 86_400) } };
-}
 
 export function isJobName(name: string): name is JobName {
   return Object.prototype.hasOwnProperty.call(jobSchemas, name);
@@ -182,19 +184,34 @@ export function invalidPayloadError(name: string, problems: string[]): AppError 
 
 export interface EnqueueOptions {
   requestedBy: RequestedBy;
+  /** A connection of the deployment: the dedup windows and request keys live there (jobs/dedup.ts). */
+  redis: Redis;
   senderVerdict?: 'trusted' | 'untrusted';
-  /** Dedup window, seconds (config enrich.dedupWindowSec; default 3600). */
+  /**
+   * Automatic requests (`requestedBy: 'auto'`) with the same meaning within this many seconds of the first are one
+   * job (config enrich.dedupWindowSec; default 3600; 0 = no dedup). Explicit requests are never deduplicated.
+   */
   dedupWindowSec?: number;
-  /** Explicit id (tracking re-schedules); otherwise the deterministic id. */
+  /**
+   * The request key of an explicit request (API Idempotency-Key, review-UI form nonce) and whose it is: the same
+   * key and request within 24 h answer with the first job; the same key with another request is refused.
+   */
+  requestKey?: { scope: string; key: string };
+  /** Explicit id (tracking re-schedules); otherwise a fresh one. */
   jobId?: string;
   delayMs?: number;
-  /** Epoch ms, injectable for tests. */
-  now?: number;
   /**
    * The deployment's automation key (seal.ts getAutomationKey). Required when the job claims `requestedBy: 'auto'`
    * or `senderVerdict: 'trusted'`: the worker honours those claims only with a valid seal.
    */
   automationKey?: string;
+}
+
+/** The job that answers a request; `existing` when no job was added (see EnqueueOptions). */
+export interface EnqueueResult {
+  jobId: string;
+  /** `deduplicated`: an automatic request inside the window of the same one; `repeated`: the same request key. */
+  existing?: 'deduplicated' | 'repeated';
 }
 
 /** A job a producer asks for: the payload type follows the name (a union over every name). */
@@ -210,7 +227,7 @@ export async function enqueueJob<K extends JobName>(
   name: K,
   payload: JobOf<K>,
   opts: EnqueueOptions,
-): Promise<{ jobId: string }> {
+): Promise<EnqueueResult> {
   return enqueueUntrusted(queue, name, payload, opts);
 }
 
@@ -220,11 +237,13 @@ export async function enqueueUntrusted(
   name: string,
   payload: unknown,
   opts: EnqueueOptions,
-): Promise<{ jobId: string }> {
+): Promise<EnqueueResult> {
   const v = validateJobPayload(name, payload);
   if (!v.ok) throw invalidPayloadError(name, v.problems);
-  const windowSec = opts.dedupWindowSec ?? 3600;
-  const jobId = opts.jobId ?? computeJobId({ name, payload: v.payload, windowSec, now: opts.now ?? Date.now() });
+  const target: Record<string, unknown> = v.payload;
+  const jobId = opts.jobId ?? freshJobId(name, target);
+  const claim = opts.jobId ? undefined : await claimFor(queue, name, target, jobId, opts);
+  if (claim && 'existing' in claim) return claim.existing;
   const data: Record<string, unknown> = { ...v.payload, requestedBy: opts.requestedBy };
   const verdict = opts.senderVerdict ?? v.meta.senderVerdict;
   if (verdict) data.senderVerdict = verdict;
@@ -232,14 +251,47 @@ export async function enqueueUntrusted(
     // A programming error, not bad input: an unsealed claim would silently run as an untrusted analyst request.
     throw new Error(`enqueueJob ${name}: requestedBy auto / senderVerdict trusted need opts.automationKey`);
   }
-  // Sealed for this job id (known before the add: deterministic or given), so a copy under another id fails.
+  // Sealed for this job id (known before the add), so a copy under another id fails.
   const sealed =
     claimsAutomation(data) && opts.automationKey ? withSeal(opts.automationKey, { jobName: name, jobId }, data) : data;
-  await queue.add(name, sealed, {
-    ...jobCatalog[v.name].options,
-    ...requestRetention(windowSec),
-    jobId,
-    delay: opts.delayMs,
-  });
+  try {
+    await queue.add(name, sealed, { ...jobCatalog[v.name].options, jobId, delay: opts.delayMs });
+  } catch (err) {
+    // Not added: give the window / request key back, so the retry of this request is not answered with nothing.
+    if (claim) await releaseClaim({ redis: opts.redis, queue }, claim.kind, claim.name, jobId).catch(() => undefined);
+    throw err;
+  }
   return { jobId };
+}
+
+type Claim = { kind: 'dedup' | 'reqkey'; name: string } | { existing: EnqueueResult };
+
+/** Automatic work: one job per meaning and window. Explicit work with a request key: one job per key. */
+async function claimFor(
+  queue: Queue,
+  name: string,
+  target: Record<string, unknown>,
+  jobId: string,
+  opts: EnqueueOptions,
+): Promise<Claim | undefined> {
+  const windowSec = opts.dedupWindowSec ?? 3600;
+  if (opts.requestedBy === 'auto') {
+    if (windowSec <= 0) return undefined;
+    const meaning = requestMeaning(name, target);
+    const holder = await claimMeaning({ redis: opts.redis, queue }, meaning, jobId, windowSec * 1000);
+    return holder ? { existing: { jobId: holder, existing: 'deduplicated' } } : { kind: 'dedup', name: meaning };
+  }
+  if (!opts.requestKey) return undefined;
+  const { scope, key } = opts.requestKey;
+  const fingerprint = `${name}\u0000${canonicalJson(target)}`;
+  const held = await claimRequestKey({ redis: opts.redis, queue }, scope, key, fingerprint, jobId);
+  if (held.kind === 'same') return { existing: { jobId: held.jobId, existing: 'repeated' } };
+  if (held.kind === 'conflict') {
+    throw new AppError(
+      ErrorCodes.REQUEST_KEY_REUSED,
+      `request key already used for another request (job ${held.jobId}); use a new key for a new request`,
+      { status: 409, details: { jobId: held.jobId } },
+    );
+  }
+  return { kind: 'reqkey', name: requestKeyId(scope, key) };
 }

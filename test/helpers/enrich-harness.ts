@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { configSchema, type Config } from '../../src/config/schema.ts';
 import { ArtifactTypes, type Artifact } from '../../src/mail/types.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
@@ -28,6 +29,8 @@ export interface Harness {
   soar: EmbeddedStore;
   config: Config;
   prefix: string;
+  /** A connection on the test Redis (the enqueue options need one). */
+  redis: Redis;
   queues: { sep: Queue; tracking: Queue; incidentReady: Queue };
   newIncident(artifacts: Artifact[], key?: string): Promise<number>;
   /** Through enqueueJob with the deployment's automation key (an 'auto' request is sealed as the worker would). */
@@ -86,6 +89,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     soar,
     config,
     prefix,
+    redis,
     queues,
     async newIncident(artifacts, key) {
       const r = await soar.findOrCreateIncident(
@@ -106,8 +110,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     },
     async enqueue(name, payload, requestedBy = 'analyst') {
       const automationKey = await getAutomationKey(redis, prefix);
-      return (await enqueueUntrusted(queues.sep, name, payload, { requestedBy, dedupWindowSec: 0, automationKey }))
-        .jobId;
+      return (
+        await enqueueUntrusted(queues.sep, name, payload, { redis, requestedBy, dedupWindowSec: 0, automationKey })
+      ).jobId;
     },
     async seal(jobName, jobId, data) {
       return withSeal(await getAutomationKey(redis, prefix), { jobName, jobId }, data);

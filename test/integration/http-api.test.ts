@@ -161,9 +161,10 @@ describe('job-trigger API and auth', () => {
     expect(res.statusCode).toBe(202);
     const { jobId, poll } = res.json() as { jobId: string; poll: string };
     expect(poll).toBe(`/api/jobs/${jobId}`);
-    // Same request in the same dedup window → same id, no second job.
+    // The same explicit request again is a new job (it means "look again"), never the earlier job.
     const again = await app.inject({ method: 'POST', url: '/api/jobs/endpoint-details', headers: op, payload });
-    expect((again.json() as { jobId: string }).jobId).toBe(jobId);
+    expect(again.statusCode).toBe(202);
+    expect((again.json() as { jobId: string }).jobId).not.toBe(jobId);
     const job = await waitFor(async () => {
       const r = (await app.inject({ url: poll, headers: ro })).json() as { state: string; result: unknown };
       return r.state === 'completed' || r.state === 'failed' ? r : undefined;

@@ -51,6 +51,7 @@ export function buildContext(deps: WorkerDeps, meta: JobMeta, jobId: string): Jo
       const queue = deps.queues[queueFor(name) as keyof WorkerDeps['queues']];
       return enqueueJob(queue, name, payload, {
         automationKey: await getAutomationKey(deps.redis, deps.prefix),
+        redis: deps.redis,
         requestedBy: opts.requestedBy ?? meta.requestedBy,
         senderVerdict: opts.senderVerdict ?? meta.senderVerdict,
         dedupWindowSec: deps.config.enrich.dedupWindowSec,

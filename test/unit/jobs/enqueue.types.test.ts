@@ -1,4 +1,5 @@
 import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import type { JobContext } from '../../../src/enrich/jobs/context.ts';
 import { enqueueJob, type JobOf } from '../../../src/jobs/catalog.ts';
@@ -10,8 +11,8 @@ import type { IncidentReadyData } from '../../../src/jobs/hand-off-schemas.ts';
  * tsc fails on the unused directive. The calls sit in a function that is never run.
  */
 
-function compileOnly(q: Queue, ctx: JobContext): void {
-  const opts = { requestedBy: 'api' } as const;
+function compileOnly(q: Queue, redis: Redis, ctx: JobContext): void {
+  const opts = { redis, requestedBy: 'api' } as const;
   void enqueueJob(q, 'quarantine-endpoint', { incidentId: 1, computer: 'WIN-1' }, opts);
   void enqueueJob(q, 'eoc-scan-artifact', { incidentId: 1, artifact: { type: 'File Path', value: 'c:\\x.exe' } }, opts);
   void enqueueJob(q, 'get-computers', { computerName: 'WIN-*' }, opts);
