@@ -10,6 +10,14 @@
 /** The SOAR port as seen by use cases: the incident-store interface, the SEP data tables, the merge rules. */
 const SOAR_PORT = 'soar/(port|sep-tables|merge-rules)(\\.ts$|/)';
 const SOAR_TABLES = 'soar/sep-tables(\\.ts$|/)';
+/**
+ * The data contract of a mail (notification, events, artifact types): plain JSON-serialisable types and constants
+ * with no imports, carried in job data from intake to enrichment. Every layer that handles jobs may use it; the
+ * rest of mail/ (the parsers) stays the worker role's.
+ */
+const MAIL_TYPES = 'mail/types\\.ts$';
+/** The SEP function input schemas: the jobs catalog validates SEP function jobs with them (one schema per name). */
+const SEP_SCHEMAS = 'sepm/functions/schemas\\.ts$';
 
 /**
  * Restricted src/ folders (cli/ and main.ts are the composition roots and may import any of them).
@@ -22,12 +30,12 @@ const LAYERS = {
   match: ['shared/'],
   mail: ['match/', 'shared/', 'types:config/'],
   whitelist: ['match/', 'mail/', 'shared/', 'types:config/'],
-  jobs: ['shared/', 'types:config/'],
+  jobs: ['shared/', 'types:config/', MAIL_TYPES, SEP_SCHEMAS],
   ingest: ['jobs/', 'mail/', 'shared/', 'config/'],
   intake: ['mail/', 'whitelist/', 'match/', SOAR_PORT, 'jobs/', 'shared/', 'config/'],
   soar: ['shared/', 'config/', 'types:mail/'],
   sepm: ['shared/', 'config/', SOAR_TABLES],
-  enrich: ['jobs/', 'sepm/', SOAR_PORT, 'match/', 'shared/', 'config/'],
+  enrich: ['jobs/', 'sepm/', SOAR_PORT, MAIL_TYPES, 'match/', 'shared/', 'config/'],
   http: ['jobs/', SOAR_PORT, 'enrich/', 'shared/', 'config/'],
 };
 

@@ -5,6 +5,7 @@
  */
 import { configSchema } from '../src/config/schema.ts';
 import { startEnrichment } from '../src/enrich/start.ts';
+import { createJobRuntime } from '../src/main.ts';
 import { silentLogger } from '../src/shared/logger.ts';
 import { openEmbeddedStore } from '../src/soar/embedded/store.ts';
 import { startSepmSim } from '../sim/sepm/index.ts';
@@ -56,8 +57,7 @@ async function worker(): Promise<void> {
   const config = configSchema.parse(cfg.config);
   const enr = await startEnrichment({
     config,
-    connection: cfg.redisUrl,
-    prefix: cfg.prefix,
+    runtime: createJobRuntime(cfg.redisUrl, cfg.prefix),
     soar,
     logger: silentLogger,
     concurrency: 8,

@@ -11,13 +11,13 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Queue } from 'bullmq';
 import { configSchema, type Config } from '../src/config/schema.ts';
-import { enqueueJob } from '../src/jobs/catalog.ts';
+import { enqueueUntrusted } from '../src/jobs/catalog.ts';
 import { buildContext } from '../src/enrich/jobs/worker.ts';
 import { eocScanArtifact } from '../src/enrich/playbooks/scan.ts';
 import { trackCommand } from '../src/enrich/tracking/track.ts';
 import { createSepmFromConfig } from '../src/enrich/start.ts';
 import { silentLogger } from '../src/shared/logger.ts';
-import { createRedis } from '../src/shared/redis.ts';
+import { Redis } from 'ioredis';
 import { openEmbeddedStore } from '../src/soar/embedded/store.ts';
 import { SepTables } from '../src/soar/sep-tables.ts';
 
@@ -71,7 +71,7 @@ function configFor(sim: Record<string, unknown>, prefix: string, extra: Record<s
 }
 
 async function cleanup(prefix: string): Promise<void> {
-  const redis = createRedis(REDIS);
+  const redis = new Redis(REDIS, { maxRetriesPerRequest: null });
   let cursor = '0';
   do {
     const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
@@ -114,13 +114,13 @@ async function throughput(workers: number, kind: Kind): Promise<{ perSec: number
   const env = { BENCH_CFG: JSON.stringify({ config, redisUrl: REDIS, prefix, storePath }) };
   const kids = Array.from({ length: workers }, () => child('worker', env));
   for (const k of kids) await k.next();
-  const redis = createRedis(REDIS);
+  const redis = new Redis(REDIS, { maxRetriesPerRequest: null });
   const queue = new Queue('sep', { connection: redis, prefix });
   const t0 = performance.now();
   for (let i = 0; i < JOBS; i++) {
     const artifact = { type: 'System Name', value: names[i % names.length]! };
     const payload = kind === 'get-domains' ? {} : { incidentId: incidents[i % incidents.length], artifact };
-    await enqueueJob(queue, kind, payload, { requestedBy: 'api', dedupWindowSec: 0 });
+    await enqueueUntrusted(queue, kind, payload, { redis, requestedBy: 'api', dedupWindowSec: 0 });
   }
   for (;;) {
     const c = await queue.getJobCounts('completed', 'failed');
@@ -158,7 +158,7 @@ async function trackMemory(
   const soar = openEmbeddedStore(join(dir, 'incidents.db'));
   const config = configFor(sim, prefix, { requestTimeoutMs: 120_000 });
   const sepm = createSepmFromConfig(config.sepm, silentLogger);
-  const redis = createRedis(REDIS);
+  const redis = new Redis(REDIS, { maxRetriesPerRequest: null });
   const queues = {
     sep: new Queue('sep', { connection: redis, prefix }),
     tracking: new Queue('tracking', { connection: redis, prefix }),

@@ -13,6 +13,7 @@ import { configSchema } from '../src/config/schema.ts';
 import { enqueueJob } from '../src/jobs/catalog.ts';
 import { hashPassword, verifyPassword } from '../src/http/auth/password.ts';
 import { buildHttpServer } from '../src/http/server.ts';
+import { createJobRuntime } from '../src/main.ts';
 import { silentLogger } from '../src/shared/logger.ts';
 import { QueueNames } from '../src/jobs/queues.ts';
 import { openEmbeddedStore } from '../src/soar/embedded/store.ts';
@@ -50,14 +51,14 @@ async function main(): Promise<void> {
   const store = openEmbeddedStore(':memory:');
   const app = await buildHttpServer({
     config,
-    redisUrl: REDIS,
-    prefix,
+    runtime: createJobRuntime(REDIS, prefix),
     soar: store,
     store,
     logger: silentLogger,
     readiness: async () => ({}),
   });
   const queue = new Queue(QueueNames.sep, { connection: { url: REDIS }, prefix: `${prefix}-base` });
+  const redis = new Redis(REDIS);
   const headers = { authorization: `Bearer ${TOKEN}` };
   try {
     const api = await best(3, async (run) => {
@@ -72,7 +73,7 @@ async function main(): Promise<void> {
     const direct = await best(3, async (run) => {
       const t = performance.now();
       for (let i = 0; i < N; i++) {
-        await enqueueJob(queue, 'get-computers', { computerName: `WS-${run}-${i}` }, { requestedBy: 'api' });
+        await enqueueJob(queue, 'get-computers', { computerName: `WS-${run}-${i}` }, { redis, requestedBy: 'api' });
       }
       return (performance.now() - t) / N;
     });
@@ -121,6 +122,7 @@ async function main(): Promise<void> {
   } finally {
     await app.close();
     await queue.close();
+    redis.disconnect();
     await store.close();
     await cleanup(prefix);
   }

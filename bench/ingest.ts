@@ -15,6 +15,7 @@ import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { configSchema, type Config } from '../src/config/schema.ts';
 import { buildIntakeJob, createIntakeProducer } from '../src/jobs/intake-queue.ts';
+import { createJobRuntime } from '../src/main.ts';
 import { startService } from '../src/main.ts';
 import { silentLogger } from '../src/shared/logger.ts';
 import { QueueNames } from '../src/jobs/queues.ts';
@@ -94,7 +95,7 @@ async function latency(d: DovecotInstance, mode: 'direct' | 'imap'): Promise<num
   const { done, events } = completions(cfg);
   await events.waitUntilReady();
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  const producer = createIntakeProducer(redis, cfg.redis.prefix);
+  const producer = createIntakeProducer(createJobRuntime(REDIS_URL, cfg.redis.prefix), redis);
   const lanes = await Promise.all([0, 1, 2, 3].map(() => imapFor(d, user)));
   const mails = Array.from({ length: COUNT }, (_, i) => makeAlertMail(i, { tag: mode }));
   const ids = mails.map((m, i) =>

@@ -1,34 +1,32 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { Redis } from 'ioredis';
+import { Queue, QueueEvents, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
 import type { Config } from './config/schema.ts';
-import { ImapWatcher, type WatcherTiming } from './ingest/imap/watcher.ts';
-import { createIntakeProducer, type IntakeProducer } from './jobs/intake-queue.ts';
-import { createIntakeWorker } from './intake/worker.ts';
-import { SpoolSource } from './ingest/spool/spool-source.ts';
+import type { WatcherTiming } from './ingest/imap/watcher.ts';
+import { startWatcherRole, type SourceStatus, type Stopper } from './ingest/role.ts';
+import { startIntakeRole } from './intake/role.ts';
 import { checkConfigSemantics } from './config-checks.ts';
 import { assertTlsVerificationOn, plainTextWarnings } from './config/tls-policy.ts';
 import { checkSepmMode } from './config/sepm-mode.ts';
-import {
-  createSepmFromConfig,
-  sepmConfigFor,
-  startEnrichment,
-  type EmbeddedSepm,
-  type SepmHandle,
-} from './enrich/start.ts';
-import { analyzeMail, analyzeOptionsFromConfig } from './intake/analyze.ts';
+import { startEnrichRole, type SepmSimulator } from './enrich/role.ts';
+import type { SepmHandle } from './enrich/start.ts';
+import { startWebRole } from './http/role.ts';
+import type { JobRuntime } from './jobs/runtime.ts';
 import { AppError, ErrorCodes, describeError } from './shared/errors.ts';
 import type { Logger } from './shared/logger.ts';
-import { assertRedisReachable, createRedis } from './shared/redis.ts';
+import { redactUrl } from './shared/redis.ts';
 import { openEmbeddedStore, type EmbeddedStore } from './soar/embedded/store.ts';
-import { mapToIncidents } from './intake/mapper.ts';
 import type { SoarClient } from './soar/port.ts';
 
+export type { SourceStatus } from './ingest/role.ts';
+
 /**
- * Composition root: the only place that builds adapters (Redis, IMAP, spool, SOAR) and wires them into the
- * roles. `watcher` = mail sources → intake queue; `worker` = intake queue → SOAR → incident-ready;
- * `enrich` = incident-ready, sep and tracking queues → SEPM → incident (the only role that talks to SEPM);
- * `web` = HTTP server (dashboard, API, review UI); `all` = every role in one process.
+ * Composition root: the only file that constructs Redis connections, BullMQ queues, workers and queue-event
+ * streams (handed to the roles as a JobRuntime) and the adapters (SOAR), and wires them into the roles.
+ * `watcher` = mail sources → intake queue; `worker` = intake queue → SOAR → incident-ready; `enrich` =
+ * incident-ready, sep and tracking queues → SEPM → incident (the only role that talks to SEPM); `web` = HTTP server
+ * (dashboard, API, review UI); `all` = every role in one process.
  */
 export type Role = 'watcher' | 'worker' | 'enrich' | 'web' | 'all';
 export const ROLES: readonly Role[] = ['watcher', 'worker', 'enrich', 'web', 'all'];
@@ -45,12 +43,6 @@ export interface StartOptions {
   sepmSimulator?: () => Promise<SepmSimulator>;
 }
 
-/** A running SEPM simulator as the enrich role needs it: where it listens, its CA and login, and how to stop it. */
-export interface SepmSimulator extends EmbeddedSepm {
-  url: string;
-  stop(): Promise<void>;
-}
-
 export interface RunningService {
   /** Stop taking mail, let running jobs finish within deadlineMs, close every connection. */
   stop(deadlineMs?: number): Promise<void>;
@@ -63,16 +55,55 @@ export interface RunningService {
   sources(): SourceStatus[];
 }
 
-export interface SourceStatus {
-  name: string;
-  kind: 'imap' | 'spool';
-  /** imap: new | standby | connecting | active | stopped (standby = another replica holds the mailbox lock). */
-  state: string;
-  /** Epoch ms of the last mail seen by this process (imap only). */
-  lastMailAt?: number;
+/**
+ * A connection for BullMQ workers and blocking commands: BullMQ requires maxRetriesPerRequest null so blocked
+ * calls survive reconnects instead of failing after 20 tries.
+ */
+function connect(url: string): Redis {
+  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false });
 }
 
-type Stopper = (deadlineMs: number) => Promise<void>;
+/** The factories every role (and the CLI, tests and benchmarks) gets its Redis objects from. */
+export function createJobRuntime(url: string, prefix: string, logger?: Logger): JobRuntime {
+  return {
+    prefix,
+    redis: (label) => {
+      const redis = connect(url);
+      redis.on('error', (err) => logger?.warn({ err: err.message }, `redis connection error (${label})`));
+      return redis;
+    },
+    queue: (name, connection) => new Queue(name, { connection, prefix }),
+    worker: (name, processor, opts) =>
+      new Worker(name, processor, { connection: opts.connection, prefix, concurrency: opts.concurrency }),
+    queueEvents: (name) => new QueueEvents(name, { connection: { url }, prefix }),
+  };
+}
+
+/**
+ * Fails fast with one clear message when Redis is not there, instead of ioredis retrying silently forever.
+ * Waits at most `timeoutMs` (ms).
+ */
+export async function assertRedisReachable(url: string, timeoutMs = 3000): Promise<void> {
+  const probe = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: timeoutMs,
+  });
+  probe.on('error', () => undefined);
+  try {
+    await probe.connect();
+    await probe.ping();
+  } catch (err) {
+    throw new AppError(
+      ErrorCodes.REDIS_UNREACHABLE,
+      `Redis is not reachable at ${redactUrl(url)} (${(err as Error).message}). Start Redis or set SEPM_INTAKE_REDIS_URL.`,
+      { retryable: true, cause: err },
+    );
+  } finally {
+    probe.disconnect();
+  }
+}
 
 export async function startService(opts: StartOptions): Promise<RunningService> {
   const { config, logger } = opts;
@@ -84,8 +115,8 @@ export async function startService(opts: StartOptions): Promise<RunningService> 
   // Before Redis: a SEPM misconfiguration is reported as such, not hidden behind a connection error.
   checkSepmMode(config, { needsSepm: roles.has('enrich') || (roles.has('web') && config.http.enabled) });
   await assertRedisReachable(config.redis.url);
-  const redis = createRedis(config.redis.url);
-  redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
+  const runtime = createJobRuntime(config.redis.url, config.redis.prefix, logger);
+  const redis = runtime.redis('main');
   // Stopped in order: mail sources first (no new mail), then workers (drain), then stores and connections.
   const sources: Stopper[] = [];
   const workers: Stopper[] = [];
@@ -109,184 +140,34 @@ export async function startService(opts: StartOptions): Promise<RunningService> 
     if (soar) {
       service.soar = soar;
       resources.push(() => soar.close());
-      const sepm = roles.has('enrich') ? await startEnrichRole(opts, soar, workers, resources) : undefined;
-      if (roles.has('worker')) await startWorker(opts, soar, workers, resources);
-      if (roles.has('web') && config.http.enabled) await startWebRole(config, logger, soar, sepm, service, sources);
+      let sepm: SepmHandle | undefined;
+      if (roles.has('enrich')) {
+        const enrich = await startEnrichRole(runtime, config, logger, soar, opts.sepmSimulator);
+        resources.push(...enrich.resources);
+        workers.push(() => enrich.stopWorkers());
+        sepm = enrich.sepm;
+      }
+      if (roles.has('worker')) workers.push(startIntakeRole(runtime, config, logger, soar, opts.workerConcurrency));
+      if (roles.has('web') && config.http.enabled) {
+        const store = soar.kind === 'embedded' ? (soar as EmbeddedStore) : undefined;
+        const web = await startWebRole(runtime, config, logger, soar, store, sepm, () => service.sources());
+        service.webUrl = web.url;
+        sources.push(() => web.stop());
+      }
     }
-    if (roles.has('watcher')) await startSources(opts, redis, service, sources, resources, statuses);
+    if (roles.has('watcher')) {
+      const watcher = await startWatcherRole(runtime, config, logger, redis, opts.watcherTiming);
+      sources.push(...watcher.sources);
+      resources.push(...watcher.resources);
+      statuses.push(...watcher.statuses);
+      if (watcher.spoolDir) service.spoolDir = watcher.spoolDir;
+    }
   } catch (err) {
     await service.stop(5000);
     throw err;
   }
   logger.info({ roles: [...roles], prefix: config.redis.prefix, sepmMode: config.sepm.mode }, 'sepm-intake started');
   return service;
-}
-
-async function startWorker(
-  opts: StartOptions,
-  soar: SoarClient,
-  workers: Stopper[],
-  resources: Stopper[],
-): Promise<void> {
-  const { config, logger } = opts;
-  const connection = createRedis(config.redis.url);
-  connection.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error (worker)'));
-  resources.push(async () => connection.disconnect());
-  const analyzeOptions = analyzeOptionsFromConfig(config);
-  const handle = createIntakeWorker({
-    connection,
-    prefix: config.redis.prefix,
-    concurrency: opts.workerConcurrency ?? 8,
-    logger,
-    deps: {
-      analyze: (raw) => analyzeMail(raw, analyzeOptions),
-      toIncidents: mapToIncidents,
-      soar,
-      mergeWindowMs: config.soar.mergeWindowHours * 3600_000,
-      rejectUntrusted: senderChecksConfigured(config),
-    },
-  });
-  workers.push((deadlineMs) => handle.close(deadlineMs));
-}
-
-async function startSources(
-  opts: StartOptions,
-  redis: Redis,
-  service: RunningService,
-  sources: Stopper[],
-  resources: Stopper[],
-  statuses: (() => SourceStatus)[],
-): Promise<void> {
-  const { config, logger } = opts;
-  const producer: IntakeProducer = createIntakeProducer(redis, config.redis.prefix, logger);
-  resources.push(() => producer.close());
-  const filter = config.mail.filter;
-  for (const source of config.mail.imap) {
-    const w = new ImapWatcher({
-      source,
-      filter,
-      redis,
-      prefix: config.redis.prefix,
-      producer,
-      logger,
-      timing: opts.watcherTiming ?? {},
-    });
-    w.start();
-    statuses.push(() => ({ name: source.name, kind: 'imap', state: w.state, lastMailAt: w.lastMailAt }));
-    sources.push((deadlineMs) => w.stop(deadlineMs));
-  }
-  if (config.mail.spool.enabled) {
-    const dir = resolve(config.mail.spool.dir);
-    const spool = new SpoolSource({
-      dir,
-      pollMs: config.mail.spool.pollMs,
-      filter,
-      producer,
-      logger: logger.child({ source: 'spool' }),
-    });
-    await spool.start();
-    service.spoolDir = dir;
-    statuses.push(() => ({ name: 'spool', kind: 'spool', state: 'active' }));
-    sources.push((deadlineMs) => spool.stop(deadlineMs));
-  }
-}
-
-/**
- * The enrichment consumer (incident-ready, sep and tracking queues) runs beside the intake worker. In simulator
- * mode (the demo: `start --demo`, what `npm start` runs) the injected SEPM simulator is started in-process on
- * loopback (HTTPS, its own CA: verification stays on), so the whole flow runs on a fresh machine; the log says so
- * loudly. The simulator is never chosen because a key is missing: checkSepmMode has refused that already.
- */
-async function startEnrichRole(
-  opts: StartOptions,
-  soar: SoarClient,
-  workers: Stopper[],
-  resources: Stopper[],
-): Promise<SepmHandle> {
-  const { config, logger } = opts;
-  let sepm: SepmHandle | undefined;
-  if (config.sepm.mode === 'simulator') {
-    if (!opts.sepmSimulator) {
-      throw new AppError(
-        ErrorCodes.CONFIG_INVALID,
-        'sepm.mode is simulator but no simulator was provided to this process (run it with `sepm-intake start`)',
-      );
-    }
-    const sim = await opts.sepmSimulator();
-    resources.push(() => sim.stop());
-    const handle = createSepmFromConfig(sepmConfigFor(config.sepm, sim), logger);
-    resources.push(() => handle.close());
-    sepm = handle;
-    logger.warn(
-      { url: sim.url, sepmMode: 'simulator' },
-      'DEMO MODE (sepm.mode: simulator): enrichment talks to the built-in SEPM simulator on loopback and writes ' +
-        'made-up endpoint data into incidents; never use this with real mail',
-    );
-  }
-  const enrich = await startEnrichment({
-    config,
-    connection: config.redis.url,
-    prefix: config.redis.prefix,
-    soar,
-    logger,
-    ...(sepm ? { sepm } : {}),
-  });
-  workers.push(() => enrich.close());
-  return enrich.sepm;
-}
-
-/**
- * The web role (dashboard, job API, review UI, health, metrics). It is stopped with the mail sources, first, so
- * no new work is accepted while the workers drain. SEPM readiness is probed with GET /version (no side effects)
- * on this process's SEPM client, or on a probe-only client when the enrich role runs elsewhere.
- */
-async function startWebRole(
-  config: Config,
-  logger: Logger,
-  soar: SoarClient,
-  sepm: SepmHandle | undefined,
-  service: RunningService,
-  sources: Stopper[],
-): Promise<void> {
-  const { startHttpServer } = await import('./http/server.ts');
-  const live = config.sepm.mode === 'live';
-  // checkSepmMode guarantees sepm.host in live mode when the web role runs.
-  const probe = sepm ?? (live && config.sepm.host ? createSepmFromConfig(config.sepm, logger) : undefined);
-  const web = await startHttpServer({
-    config,
-    redisUrl: config.redis.url,
-    prefix: config.redis.prefix,
-    soar,
-    logger,
-    ...(soar.kind === 'embedded' ? { store: soar as EmbeddedStore } : {}),
-    mailSources: () => service.sources(),
-    readiness: async () => ({ sepm: await sepmReadiness(probe, live) }),
-  });
-  service.webUrl = web.url;
-  sources.push(async () => {
-    await web.close();
-    if (probe && probe !== sepm) await probe.close();
-  });
-}
-
-/**
- * GET /version on the SEPM this process uses. In simulator mode the check stays ready but says "simulator", so a
- * demo is visible on every /readyz; when the simulator runs in another process there is nothing here to probe.
- */
-async function sepmReadiness(sepm: SepmHandle | undefined, live: boolean): Promise<{ ok: boolean; detail?: string }> {
-  if (!sepm) return live ? { ok: false, detail: 'no SEPM client' } : { ok: true, detail: 'simulator' };
-  try {
-    await sepm.client.request('GET', '/version', { retry: false });
-    return live ? { ok: true } : { ok: true, detail: 'simulator' };
-  } catch (err) {
-    return { ok: false, detail: live ? describeError(err) : `simulator: ${describeError(err)}` };
-  }
-}
-
-/** True when at least one sender-authenticity check is on (then an untrusted verdict means forged mail). */
-export function senderChecksConfigured(config: Config): boolean {
-  const a = config.senderAuth;
-  return a.requireSpf || a.requireDkim || a.requireDmarc || a.trustedRelays.length > 0;
 }
 
 async function openSoar(config: Config, logger: Logger): Promise<SoarClient> {

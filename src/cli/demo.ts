@@ -1,5 +1,5 @@
 import type { Config } from '../config/schema.ts';
-import type { SepmSimulator } from '../main.ts';
+import type { SepmSimulator } from '../enrich/role.ts';
 
 /**
  * The demo wiring: the built-in SEPM simulator, started in-process on loopback (HTTPS with its own CA, so TLS

@@ -261,7 +261,10 @@ export const enrichSchema = z
     keepEmptyBlacklist: z.boolean().default(false),
     /** SEPM domain name used to resolve domainId for fingerprint lists. */
     domainName: z.string().default('Default'),
-    /** Window (s) in which the same request for the same incident/artifact is not run twice. */
+    /**
+     * Window (s) from the first automatic request in which the same automatic work (job, incident, target) is one
+     * job (jobs/dedup.ts). Explicit analyst/API requests are never deduplicated by it.
+     */
     dedupWindowSec: z.number().int().min(0).default(3600),
   })
   .strict();

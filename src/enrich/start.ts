@@ -1,9 +1,8 @@
-import { Queue, type Worker } from 'bullmq';
-import type { Redis, RedisOptions } from 'ioredis';
+import type { Worker } from 'bullmq';
 import type { Config, SepmConfig } from '../config/schema.ts';
 import type { Logger } from '../shared/logger.ts';
 import { QueueNames } from '../jobs/queues.ts';
-import { createRedis } from '../shared/redis.ts';
+import type { JobRuntime } from '../jobs/runtime.ts';
 import type { SoarClient } from '../soar/port.ts';
 import { createSepmClient, type SepmClient } from '../sepm/client/client.ts';
 import { createSepmApi, type SepmApi } from '../sepm/functions/api.ts';
@@ -53,8 +52,8 @@ export function sepmConfigFor(base: SepmConfig, sim: EmbeddedSepm): SepmConfig {
 
 export interface EnrichmentContext {
   config: Config;
-  connection: RedisOptions | string;
-  prefix: string;
+  /** Redis connections, queues and workers, built by main.ts. */
+  runtime: JobRuntime;
   soar: SoarClient;
   logger: Logger;
   concurrency?: number;
@@ -62,19 +61,14 @@ export interface EnrichmentContext {
   sepm?: SepmHandle;
 }
 
-function connect(connection: RedisOptions | string): Redis {
-  return typeof connection === 'string'
-    ? createRedis(connection)
-    : createRedis('redis://127.0.0.1:6379', { ...connection, maxRetriesPerRequest: null });
-}
-
 export async function startEnrichment(ctx: EnrichmentContext): Promise<{ close(): Promise<void>; sepm: SepmHandle }> {
   const logger = ctx.logger.child({ component: 'enrich' });
   const sepm = ctx.sepm ?? createSepmFromConfig(ctx.config.sepm, logger);
-  const redis = connect(ctx.connection);
+  const { runtime } = ctx;
+  const redis = runtime.redis('enrich');
   const queues = {
-    [QueueNames.sep]: new Queue(QueueNames.sep, { connection: redis, prefix: ctx.prefix }),
-    [QueueNames.tracking]: new Queue(QueueNames.tracking, { connection: redis, prefix: ctx.prefix }),
+    [QueueNames.sep]: runtime.queue(QueueNames.sep, redis),
+    [QueueNames.tracking]: runtime.queue(QueueNames.tracking, redis),
   };
   const deps: WorkerDeps = {
     client: sepm.client,
@@ -82,15 +76,15 @@ export async function startEnrichment(ctx: EnrichmentContext): Promise<{ close()
     sepm: sepm.api,
     soar: ctx.soar,
     redis,
-    prefix: ctx.prefix,
+    prefix: runtime.prefix,
     logger,
     queues,
   };
   const concurrency = ctx.concurrency ?? 4;
   const workers: Worker[] = [
-    startWorker(QueueNames.incidentReady, incidentReadyProcessor(deps), deps, 2),
-    startWorker(QueueNames.sep, sepProcessor(deps), deps, concurrency),
-    startWorker(QueueNames.tracking, sepProcessor(deps), deps, concurrency),
+    startWorker(runtime, QueueNames.incidentReady, incidentReadyProcessor(deps), deps, 2),
+    startWorker(runtime, QueueNames.sep, sepProcessor(deps), deps, concurrency),
+    startWorker(runtime, QueueNames.tracking, sepProcessor(deps), deps, concurrency),
   ];
   await Promise.all(workers.map((w) => w.waitUntilReady()));
   logger.info({ concurrency, sepm: ctx.config.sepm.host ?? '(injected)' }, 'enrichment workers started');

@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { QueueName } from '../jobs/queues.ts';
+import type { JobRuntime } from '../jobs/runtime.ts';
 import type { ReviewStore, SoarClient } from '../soar/port.ts';
 import type { Credentials, FailedLoginLimiter, Principal, Role, Session, SessionStore } from './auth/auth.ts';
 
@@ -20,9 +21,8 @@ export interface MailSourceStatus {
 
 export interface HttpContext {
   config: Config;
-  /** Redis URL for the queues the dashboard and API use. */
-  redisUrl: string;
-  prefix: string;
+  /** Connections and queues for the dashboard, the API and the intake metrics (built by main.ts). */
+  runtime: JobRuntime;
   soar: SoarClient;
   /** The review side of the incident store (the embedded store when soar.kind is embedded): enables the review UI. */
   store?: ReviewStore;

@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { HttpConfig } from '../config/schema.ts';
 import { isAppError } from '../shared/errors.ts';
 import { registerJobCounts, registerLastMailProvider } from '../shared/metrics.ts';
 import { QueueNames, type QueueName } from '../jobs/queues.ts';
-import { createRedis } from '../shared/redis.ts';
 import { registerApiRoutes } from './api/api.ts';
 import { Credentials, FailedLoginLimiter, SessionStore } from './auth/auth.ts';
 import { registerBoards } from './ops/board.ts';
@@ -74,11 +73,11 @@ export async function buildHttpServer(ctx: HttpContext): Promise<FastifyInstance
   const credentials = new Credentials(ctx.config.http);
   await credentials.init();
   if (credentials.empty) ctx.logger.warn('http: no users or tokens configured; every request will be refused');
-  const redis = createRedis(ctx.redisUrl);
-  redis.on('error', (err) => ctx.logger.warn({ err: err.message }, 'redis connection error (http)'));
-  const queues = Object.fromEntries(
-    Object.values(QueueNames).map((n) => [n, new Queue(n, { connection: redis, prefix: ctx.prefix })]),
-  ) as Record<QueueName, Queue>;
+  const redis = ctx.runtime.redis('http');
+  const queues = Object.fromEntries(Object.values(QueueNames).map((n) => [n, ctx.runtime.queue(n, redis)])) as Record<
+    QueueName,
+    Queue
+  >;
   const deps: HttpDeps = {
     ...ctx,
     redis,
@@ -109,7 +108,7 @@ export async function buildHttpServer(ctx: HttpContext): Promise<FastifyInstance
   const unregisterSources = sources
     ? registerLastMailProvider(() => sources().map((s) => ({ mailbox: s.name, lastMailAt: s.lastMailAt })))
     : () => false;
-  const intakeMetrics = await startIntakeMetrics(ctx.redisUrl, ctx.prefix, ctx.logger);
+  const intakeMetrics = await startIntakeMetrics(ctx.runtime, ctx.logger);
   registerHealthRoutes(app, deps);
   registerApiRoutes(app, deps);
   await registerBoards(app, Object.values(queues), deps.serverRoots);

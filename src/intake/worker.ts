@@ -1,6 +1,6 @@
-import { Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from 'bullmq';
+import { UnrecoverableError, type Job, type Queue, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Artifact, MailMeta, MailParseResult, RiskEvent, SenderVerdict, SepNotification } from '../mail/types.ts';
+import type { Artifact, MailMeta, MailParseResult, SenderVerdict, SepNotification } from '../mail/types.ts';
 import { ErrorCodes, describeError, isAppError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import { recordAnalysis, recordUnsealedJob } from '../shared/metrics.ts';
@@ -9,8 +9,15 @@ import { acceptJobSeal } from '../jobs/seal-accept.ts';
 import { getAutomationKey, withSeal } from '../jobs/seal.ts';
 import type { NewIncident, SoarClient } from '../soar/port.ts';
 import { incidentReadyJobId } from '../jobs/intake-job-id.ts';
-import type { IntakeJobData } from '../jobs/intake-queue.ts';
-import { withTimeout } from '../ingest/imap/lease.ts';
+import { jobCatalog, formatIssues } from '../jobs/catalog.ts';
+import {
+  INCIDENT_READY_JOB_NAME,
+  intakeJobSchema,
+  type IncidentReadyData,
+  type IntakeJobData,
+} from '../jobs/hand-off-schemas.ts';
+import type { JobRuntime } from '../jobs/runtime.ts';
+import { withTimeout } from '../shared/timeout.ts';
 
 /**
  * The intake worker: raw mail → analyzeMail (parse, sender verdict, whitelist) → incidents → SOAR
@@ -19,20 +26,6 @@ import { withTimeout } from '../ingest/imap/lease.ts';
  * The sender verdict is computed from the raw mail in the job, which the dashboard lets a user write: it is
  * handed on as `trusted` only when the intake job's origin seal (intake-queue.ts) verified for this job.
  */
-
-export const INCIDENT_READY_JOB_NAME = 'incident-ready';
-
-export interface IncidentReadyData {
-  incidentId: number;
-  outcome: 'created' | 'merged' | 'duplicate';
-  dedupKey: string;
-  events: RiskEvent[];
-  artifacts: Artifact[];
-  senderVerdict: SenderVerdict;
-  messageId: string;
-  /** HMAC over this data (src/jobs/seal.ts): enrichment trusts `senderVerdict` only with it. */
-  automationSeal?: string;
-}
 
 export type IntakeResult =
   | { status: 'rejected'; reason: string }
@@ -119,17 +112,10 @@ async function permanentUnlessRetryable<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-export const INCIDENT_READY_JOB_OPTIONS: JobsOptions = {
-  attempts: 5,
-  backoff: { type: 'exponential', delay: 5000, jitter: 0.5 },
-  removeOnComplete: { age: 3 * 24 * 3600, count: 50_000 },
-  removeOnFail: { age: 30 * 24 * 3600 },
-};
-
 export interface IntakeWorkerOptions {
-  /** Blocking connection for the worker (maxRetriesPerRequest null). */
+  runtime: JobRuntime;
+  /** Connection for the worker and the hand-off queue (maxRetriesPerRequest null), owned by the caller. */
   connection: Redis;
-  prefix: string;
   deps: Omit<IntakeDeps, 'handOff'>;
   /** Jobs processed in parallel by this process. */
   concurrency?: number;
@@ -143,9 +129,16 @@ export interface IntakeWorkerHandle {
   close(deadlineMs?: number): Promise<void>;
 }
 
+/** The job's data by the one intake schema; a job added by hand with other data fails at once, every problem listed. */
+function parseIntakeJob(job: Job<IntakeJobData>): IntakeJobData {
+  const parsed = intakeJobSchema.safeParse(job.data);
+  if (parsed.success) return parsed.data;
+  throw new UnrecoverableError(`${ErrorCodes.JOB_PAYLOAD_INVALID}: ${formatIssues(parsed.error.issues).join('; ')}`);
+}
+
 /** Checks the intake job's origin seal (once per attempt); a failure is logged with the job id and counted. */
 async function originOf(o: IntakeWorkerOptions, log: Logger, job: Job<IntakeJobData>): Promise<IntakeJobContext> {
-  const seal = await acceptJobSeal(o.connection, o.prefix, job);
+  const seal = await acceptJobSeal(o.connection, o.runtime.prefix, job);
   if (seal.ok) return { originVerified: true };
   recordUnsealedJob(QueueNames.intake, seal.reason);
   log.warn(
@@ -156,25 +149,23 @@ async function originOf(o: IntakeWorkerOptions, log: Logger, job: Job<IntakeJobD
 }
 
 export function createIntakeWorker(o: IntakeWorkerOptions): IntakeWorkerHandle {
-  const readyQueue = new Queue<IncidentReadyData>(QueueNames.incidentReady, {
-    connection: o.connection,
-    prefix: o.prefix,
-  });
+  const readyQueue = o.runtime.queue<IncidentReadyData>(QueueNames.incidentReady, o.connection);
+  const readyOptions = jobCatalog[INCIDENT_READY_JOB_NAME].options;
   const deps: IntakeDeps = {
     ...o.deps,
     handOff: async (jobId, data) => {
-      const key = await getAutomationKey(o.connection, o.prefix);
+      const key = await getAutomationKey(o.connection, o.runtime.prefix);
       // Sealed only when it claims a trusted sender: an unsealed hand-off can never be taken for automation.
       const sealed =
         data.senderVerdict === 'trusted' ? withSeal(key, { jobName: INCIDENT_READY_JOB_NAME, jobId }, data) : data;
-      await readyQueue.add(INCIDENT_READY_JOB_NAME, sealed, { ...INCIDENT_READY_JOB_OPTIONS, jobId });
+      await readyQueue.add(INCIDENT_READY_JOB_NAME, sealed, { ...readyOptions, jobId });
     },
   };
   const log = o.logger.child({ queue: QueueNames.intake });
-  const worker = new Worker<IntakeJobData, IntakeResult>(
+  const worker = o.runtime.worker<IntakeJobData, IntakeResult>(
     QueueNames.intake,
-    async (job: Job<IntakeJobData>) => processIntake(job.data, deps, await originOf(o, log, job)),
-    { connection: o.connection, prefix: o.prefix, concurrency: o.concurrency ?? 8 },
+    async (job) => processIntake(parseIntakeJob(job), deps, await originOf(o, log, job)),
+    { connection: o.connection, concurrency: o.concurrency ?? 8 },
   );
   worker.on('failed', (job, err) => {
     log.warn({ jobId: job?.id, attempts: job?.attemptsMade, err: describeError(err) }, 'intake job failed');

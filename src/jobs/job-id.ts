@@ -1,10 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 
 /**
- * Deterministic job ids (pure). The same request (job name + incident + target) inside one time bucket of
- * `windowSec` seconds maps to the same id, so BullMQ ignores the second add: a repeated mail, a double click in
- * the dashboard or a retried auto-enrichment does not run the same SEPM command twice. BullMQ forbids ':' in
- * custom ids and purely numeric ids, hence the '.'-separated readable form.
+ * Job ids and request meanings (pure). A request's *meaning* is job name + incident + a digest of its target
+ * (everything but who asked); automatic requests are deduplicated on it for a sliding window (jobs/dedup.ts).
+ * Every job that is enqueued gets a fresh id (meaning + time + random), so an explicit request always runs and a
+ * completed job is never mistaken for a new request. BullMQ forbids ':' in custom ids and purely numeric ids,
+ * hence the '.'-separated readable form.
  */
 
 /** Keys that describe who asked, not what was asked: they do not change a job's identity. */
@@ -27,23 +28,15 @@ export function targetDigest(payload: Record<string, unknown>): string {
   return createHash('sha256').update(canonicalJson(target)).digest('hex').slice(0, 16);
 }
 
-export interface JobIdInput {
-  name: string;
-  payload: Record<string, unknown>;
-  /** Dedup window, seconds; 0 = every request is a new job. */
-  windowSec: number;
-  /** Epoch ms. */
-  now: number;
+/** `<name>.i<incident>.<digest>`: the same for the same request whoever asks, in whatever key order. */
+export function requestMeaning(name: string, payload: Record<string, unknown>): string {
+  const incident = typeof payload.incidentId === 'number' ? `i${payload.incidentId}` : 'i0';
+  return `${name}.${incident}.${targetDigest(payload)}`;
 }
 
-export function computeJobId(input: JobIdInput): string {
-  const incident = typeof input.payload.incidentId === 'number' ? `i${input.payload.incidentId}` : 'i0';
-  const digest = targetDigest(input.payload);
-  const bucket =
-    input.windowSec > 0
-      ? `b${Math.floor(input.now / 1000 / input.windowSec)}`
-      : `u${input.now}${randomBytes(4).toString('hex')}`;
-  return `${input.name}.${incident}.${digest}.${bucket}`;
+/** A new id for one enqueue of `name` (epoch ms `now` in base 36 plus 32 random bits: never reused). */
+export function freshJobId(name: string, payload: Record<string, unknown>, now = Date.now()): string {
+  return `${requestMeaning(name, payload)}.r${now.toString(36)}${randomBytes(4).toString('hex')}`;
 }
 
 /** Tracking polls: one id per command and attempt, so a re-schedule is a new delayed job, never a duplicate. */

@@ -58,6 +58,8 @@ export const ErrorCodes = {
   // jobs / policy
   JOB_PAYLOAD_INVALID: 'JOB_PAYLOAD_INVALID',
   JOB_UNKNOWN: 'JOB_UNKNOWN',
+  /** An explicit request's key (Idempotency-Key, review-UI form nonce) was used before for another request (409). */
+  REQUEST_KEY_REUSED: 'REQUEST_KEY_REUSED',
   POLICY_DENIED: 'POLICY_DENIED',
   /** A group-targeted action would reach protected computers or groups (the whole job is refused). */
   POLICY_PROTECTED_IN_GROUP: 'POLICY_PROTECTED_IN_GROUP',

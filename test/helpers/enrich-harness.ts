@@ -2,16 +2,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { configSchema, type Config } from '../../src/config/schema.ts';
 import { ArtifactTypes, type Artifact } from '../../src/mail/types.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
-import { createRedis } from '../../src/shared/redis.ts';
 import { openEmbeddedStore, type EmbeddedStore } from '../../src/soar/embedded/store.ts';
 import { startEnrichment } from '../../src/enrich/start.ts';
-import { enqueueJob, type RequestedBy } from '../../src/jobs/catalog.ts';
+import { enqueueUntrusted, type RequestedBy } from '../../src/jobs/catalog.ts';
 import { getAutomationKey, withSeal } from '../../src/jobs/seal.ts';
 import { startSepmSim, type SepmSim, type SepmSimOptions } from '../../sim/sepm/index.ts';
-import { cleanupPrefix, randomPrefix, TEST_REDIS_URL } from './redis.ts';
+import { cleanupPrefix, randomPrefix, testRuntime, TEST_REDIS_URL } from './redis.ts';
 
 /**
  * Enrichment under test: the SEPM simulator over HTTPS (verification on, its CA as caBundle), the embedded
@@ -29,6 +29,8 @@ export interface Harness {
   soar: EmbeddedStore;
   config: Config;
   prefix: string;
+  /** A connection on the test Redis (the enqueue options need one). */
+  redis: Redis;
   queues: { sep: Queue; tracking: Queue; incidentReady: Queue };
   newIncident(artifacts: Artifact[], key?: string): Promise<number>;
   /** Through enqueueJob with the deployment's automation key (an 'auto' request is sealed as the worker would). */
@@ -73,8 +75,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       ...(overrides.sepm as object | undefined),
     },
   });
-  const enrichment = await startEnrichment({ config, connection: TEST_REDIS_URL, prefix, soar, logger: silentLogger });
-  const redis = createRedis(TEST_REDIS_URL);
+  const runtime = testRuntime(prefix);
+  const enrichment = await startEnrichment({ config, runtime, soar, logger: silentLogger });
+  const redis = runtime.redis('harness');
   const queues = {
     sep: new Queue('sep', { connection: redis, prefix }),
     tracking: new Queue('tracking', { connection: redis, prefix }),
@@ -86,6 +89,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     soar,
     config,
     prefix,
+    redis,
     queues,
     async newIncident(artifacts, key) {
       const r = await soar.findOrCreateIncident(
@@ -106,7 +110,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     },
     async enqueue(name, payload, requestedBy = 'analyst') {
       const automationKey = await getAutomationKey(redis, prefix);
-      return (await enqueueJob(queues.sep, name, payload, { requestedBy, dedupWindowSec: 0, automationKey })).jobId;
+      return (
+        await enqueueUntrusted(queues.sep, name, payload, { redis, requestedBy, dedupWindowSec: 0, automationKey })
+      ).jobId;
     },
     async seal(jobName, jobId, data) {
       return withSeal(await getAutomationKey(redis, prefix), { jobName, jobId }, data);

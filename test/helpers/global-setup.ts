@@ -1,4 +1,4 @@
-import { assertRedisReachable } from '../../src/shared/redis.ts';
+import { assertRedisReachable } from '../../src/main.ts';
 
 /** Integration tests need the machine's Redis; say so clearly instead of timing out in every test. */
 export default async function setup(): Promise<void> {

@@ -8,9 +8,8 @@ import { hashPassword } from '../../src/http/auth/password.ts';
 import { startHttpServer, type RunningHttpServer } from '../../src/http/server.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
 import { QueueNames, type QueueName } from '../../src/jobs/queues.ts';
-import { createRedis } from '../../src/shared/redis.ts';
 import { openEmbeddedStore, type EmbeddedStore } from '../../src/soar/embedded/store.ts';
-import { cleanupPrefix, randomPrefix, TEST_REDIS_URL } from './redis.ts';
+import { cleanupPrefix, randomPrefix, testRuntime, TEST_REDIS_URL } from './redis.ts';
 
 /**
  * The web role alone on a real socket (no workers, so whatever a request adds stays in its queue), with one
@@ -61,15 +60,14 @@ export async function startWebHarness(http: Record<string, unknown> = {}): Promi
   });
   const server = await startHttpServer({
     config,
-    redisUrl: TEST_REDIS_URL,
-    prefix,
+    runtime: testRuntime(prefix),
     soar: store,
     store,
     logger: silentLogger,
     readiness: async () => ({}),
   });
   const port = Number(new URL(server.url).port);
-  const redis = createRedis(TEST_REDIS_URL);
+  const redis = testRuntime(prefix).redis('web-harness');
   const queues = Object.fromEntries(
     Object.values(QueueNames).map((n) => [n, new Queue(n, { connection: redis, prefix })]),
   ) as Record<QueueName, Queue>;

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { createJobRuntime } from '../../src/main.ts';
+import type { JobRuntime } from '../../src/jobs/runtime.ts';
 
 export const TEST_REDIS_URL = process.env.SEPM_INTAKE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -21,4 +23,9 @@ export async function cleanupPrefix(prefix: string): Promise<void> {
   } finally {
     redis.disconnect();
   }
+}
+
+/** The runtime main.ts gives the roles, on the test Redis under `prefix`. */
+export function testRuntime(prefix: string, url = TEST_REDIS_URL): JobRuntime {
+  return createJobRuntime(url, prefix);
 }

@@ -10,7 +10,7 @@ import { silentLogger } from '../../src/shared/logger.ts';
 import { mapToIncidents } from '../../src/intake/mapper.ts';
 import { launchChromium } from '../helpers/chromium.ts';
 import { startHarness, type Harness } from '../helpers/enrich-harness.ts';
-import { TEST_REDIS_URL } from '../helpers/redis.ts';
+import { testRuntime } from '../helpers/redis.ts';
 
 /** The review UI in Debian's Chromium: login, incident from a fixture mail, a row action, Bull Board, escaping. */
 
@@ -40,8 +40,7 @@ describe('review UI in a browser', () => {
     h = await startHarness({ config: { http: { users } } });
     const web = await startHttpServer({
       config: { ...h.config, http: { ...h.config.http, port: 0 } },
-      redisUrl: TEST_REDIS_URL,
-      prefix: h.prefix,
+      runtime: testRuntime(h.prefix),
       soar: h.soar,
       store: h.soar,
       logger: silentLogger,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SepTables } from '../../src/soar/sep-tables.ts';
-import { enqueueJob } from '../../src/jobs/catalog.ts';
+import { enqueueJob, enqueueUntrusted } from '../../src/jobs/catalog.ts';
 import { isAppError } from '../../src/shared/errors.ts';
 import { A, startHarness, waitFor, type Harness } from '../helpers/enrich-harness.ts';
 
@@ -36,26 +36,27 @@ describe('enrichment resilience', () => {
 
     // The same schemas guard enqueueJob (the HTTP API path): nothing is enqueued.
     const before = await h.queues.sep.count();
-    const err = await enqueueJob(h.queues.sep, 'quarantine-endpoints', { undo: 'maybe' }, { requestedBy: 'api' }).catch(
-      (e: unknown) => e,
-    );
+    const err = await enqueueUntrusted(
+      h.queues.sep,
+      'quarantine-endpoints',
+      { undo: 'maybe' },
+      { redis: h.redis, requestedBy: 'api' },
+    ).catch((e: unknown) => e);
     expect(isAppError(err) && err.code).toBe('JOB_PAYLOAD_INVALID');
     expect(String((err as Error).message)).toMatch(/undo/);
     expect(await h.queues.sep.count()).toBe(before);
   });
 
-  it('the same request inside the dedup window is one job', async () => {
+  it('an explicit request repeated inside the dedup window runs again (a new job, never the old one)', async () => {
     const incidentId = await h.newIncident([]);
     const payload = { incidentId };
-    const a = await enqueueJob(h.queues.sep, 'groups-info', payload, { requestedBy: 'analyst', dedupWindowSec: 600 });
-    const b = await enqueueJob(
-      h.queues.sep,
-      'groups-info',
-      { ...payload },
-      { requestedBy: 'api', dedupWindowSec: 600 },
-    );
-    expect(b.jobId).toBe(a.jobId);
+    const opts = { redis: h.redis, dedupWindowSec: 600 };
+    const a = await enqueueJob(h.queues.sep, 'groups-info', payload, { ...opts, requestedBy: 'analyst' });
+    const b = await enqueueJob(h.queues.sep, 'groups-info', { ...payload }, { ...opts, requestedBy: 'api' });
+    expect(b.jobId).not.toBe(a.jobId);
+    expect(b.existing).toBeUndefined();
     await h.waitJob(h.queues.sep, a.jobId);
+    expect((await h.waitJob(h.queues.sep, b.jobId)).returnvalue).toBeDefined();
     const rows = await h.soar.listTableRows(incidentId, SepTables.groups);
     expect(rows.length).toBe(h.sim.state.groups.length);
     expect(rows.every((r) => typeof r.cells.policyInheritanceEnabled === 'boolean')).toBe(true);
@@ -102,7 +103,7 @@ describe('enrichment resilience', () => {
       h.queues.tracking,
       'track-command',
       { incidentId, commandId: 'F'.repeat(32), kind: 'quarantine', startedAt: Date.now(), rowId: row.id },
-      { requestedBy: 'analyst', jobId: 'track.bogus.a0' },
+      { redis: h.redis, requestedBy: 'analyst', jobId: 'track.bogus.a0' },
     );
     const job = await h.waitJob(h.queues.tracking, jobId);
     expect(job.attemptsMade).toBe(1);

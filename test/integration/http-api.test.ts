@@ -6,7 +6,7 @@ import { silentLogger } from '../../src/shared/logger.ts';
 import { SepTables } from '../../src/soar/sep-tables.ts';
 import { A, startHarness, waitFor, type Harness } from '../helpers/enrich-harness.ts';
 import { postLoginForm } from '../helpers/login-form.ts';
-import { TEST_REDIS_URL } from '../helpers/redis.ts';
+import { testRuntime } from '../helpers/redis.ts';
 
 /** The job-trigger API, auth and Bull Board mounts against real Redis, the SEPM simulator and real workers. */
 
@@ -35,8 +35,7 @@ describe('job-trigger API and auth', () => {
     h = await startHarness({ config: { http: { users, tokens, loginRateLimitPerMin: 3 } } });
     app = await buildHttpServer({
       config: h.config,
-      redisUrl: TEST_REDIS_URL,
-      prefix: h.prefix,
+      runtime: testRuntime(h.prefix),
       soar: h.soar,
       store: h.soar,
       logger: silentLogger,
@@ -162,9 +161,10 @@ describe('job-trigger API and auth', () => {
     expect(res.statusCode).toBe(202);
     const { jobId, poll } = res.json() as { jobId: string; poll: string };
     expect(poll).toBe(`/api/jobs/${jobId}`);
-    // Same request in the same dedup window → same id, no second job.
+    // The same explicit request again is a new job (it means "look again"), never the earlier job.
     const again = await app.inject({ method: 'POST', url: '/api/jobs/endpoint-details', headers: op, payload });
-    expect((again.json() as { jobId: string }).jobId).toBe(jobId);
+    expect(again.statusCode).toBe(202);
+    expect((again.json() as { jobId: string }).jobId).not.toBe(jobId);
     const job = await waitFor(async () => {
       const r = (await app.inject({ url: poll, headers: ro })).json() as { state: string; result: unknown };
       return r.state === 'completed' || r.state === 'failed' ? r : undefined;

@@ -8,7 +8,7 @@ import { buildHttpServer } from '../../src/http/server.ts';
 import { startService, type RunningService } from '../../src/main.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
 import { waitFor } from '../helpers/enrich-harness.ts';
-import { TEST_REDIS_URL, cleanupPrefix, randomPrefix } from '../helpers/redis.ts';
+import { TEST_REDIS_URL, cleanupPrefix, randomPrefix, testRuntime } from '../helpers/redis.ts';
 
 /** /metrics is valid Prometheus text and moves when mail goes through the real ingest path (spool → intake → SOAR). */
 
@@ -73,8 +73,7 @@ describe('/metrics', () => {
     service = await startService({ config, roles: ['watcher', 'worker'], logger: silentLogger });
     app = await buildHttpServer({
       config,
-      redisUrl: TEST_REDIS_URL,
-      prefix,
+      runtime: testRuntime(prefix),
       soar: service.soar!,
       logger: silentLogger,
       readiness: async () => ({}),

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { Worker } from 'bullmq';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEAL_FIELD } from '../../src/jobs/seal.ts';
-import { createRedis } from '../../src/shared/redis.ts';
 import { OP_TOKEN, RO_TOKEN, startWebHarness, type WebHarness } from '../helpers/http-server.ts';
 import { TEST_REDIS_URL } from '../helpers/redis.ts';
 
@@ -31,7 +31,7 @@ describe('read-only views of jobs', () => {
       source: serverFile,
     };
     await w.queues.sep.add('endpoint-details', data, { jobId: 'failing-1', attempts: 1 });
-    const connection = createRedis(TEST_REDIS_URL);
+    const connection = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
     const worker = new Worker(
       'sep',
       async () => {

@@ -5,7 +5,7 @@ import { buildHttpServer } from '../../src/http/server.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
 import { A, startHarness, type Harness } from '../helpers/enrich-harness.ts';
 import { postLoginForm } from '../helpers/login-form.ts';
-import { TEST_REDIS_URL } from '../helpers/redis.ts';
+import { testRuntime } from '../helpers/redis.ts';
 
 /** Review UI over HTTP: sessions, CSRF, roles on form posts, closing, attachments, security headers. */
 
@@ -23,8 +23,7 @@ describe('review UI routes', () => {
     h = await startHarness({ config: { http: { users } } });
     app = await buildHttpServer({
       config: h.config,
-      redisUrl: TEST_REDIS_URL,
-      prefix: h.prefix,
+      runtime: testRuntime(h.prefix),
       soar: h.soar,
       store: h.soar,
       logger: silentLogger,
@@ -83,6 +82,34 @@ describe('review UI routes', () => {
     const bad = await post({ cookie }, { action: 'endpoint-details', artifactId: '999999', _csrf: csrf });
     expect(bad.statusCode).toBe(400);
     expect(bad.body).toContain('no such artifact on this incident');
+  });
+
+  it('a form sent twice (double click, re-sent POST) is one job; a new form is a new job', async () => {
+    const incidentId = await h.newIncident([{ type: A.systemName, value: 'WS-00003' }]);
+    const { cookie, csrf, page } = await session('op', 'op-password', incidentId);
+    const formHtml = /<form[^>]*\/actions"[\s\S]*?data-action="endpoint-details"/.exec(page.body)![0];
+    const nonce = /name="nonce" value="([0-9a-f]{32})"/.exec(formHtml)![1]!;
+    const artifactId = String((await h.soar.listArtifacts(incidentId))[0]!.id);
+    const payload = { action: 'endpoint-details', artifactId, nonce, _csrf: csrf };
+    const send = () =>
+      app.inject({ method: 'POST', url: `/incidents/${incidentId}/actions`, headers: { cookie }, payload });
+    const jobOf = (res: { headers: Record<string, unknown> }) => /jobs=([^&]+)/.exec(String(res.headers.location))![1];
+    const first = await send();
+    const second = await send();
+    expect(first.statusCode).toBe(303);
+    expect(second.statusCode).toBe(303);
+    expect(jobOf(second)).toBe(jobOf(first));
+    // The page after the redirect has fresh nonces: asking again is a new job.
+    const again = await session('op', 'op-password', incidentId);
+    const fresh = /name="nonce" value="([0-9a-f]{32})"/.exec(again.page.body)![1]!;
+    expect(fresh).not.toBe(nonce);
+    const third = await app.inject({
+      method: 'POST',
+      url: `/incidents/${incidentId}/actions`,
+      headers: { cookie },
+      payload: { ...payload, nonce: fresh },
+    });
+    expect(jobOf(third)).not.toBe(jobOf(first));
   });
 
   it('closes an incident with a resolution and downloads attachments without rendering them', async () => {

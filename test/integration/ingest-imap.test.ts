@@ -23,7 +23,7 @@ import {
   waitUntil,
   type DovecotInstance,
 } from '../helpers/dovecot.ts';
-import { TEST_REDIS_URL, cleanupPrefix, randomPrefix } from '../helpers/redis.ts';
+import { TEST_REDIS_URL, cleanupPrefix, randomPrefix, testRuntime } from '../helpers/redis.ts';
 
 let dovecot: DovecotInstance;
 let tmp: string;
@@ -116,7 +116,7 @@ describe('IMAP ingest end to end (Dovecot + Redis + embedded store)', () => {
       new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null }),
       new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null }),
     ];
-    const producers = conns.map((c) => createIntakeProducer(c, cfg.redis.prefix));
+    const producers = conns.map((c) => createIntakeProducer(testRuntime(cfg.redis.prefix), c));
     const watchers = conns.map(
       (redis, i) =>
         new ImapWatcher({

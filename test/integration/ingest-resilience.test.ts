@@ -22,7 +22,7 @@ import {
   waitUntil,
   type DovecotInstance,
 } from '../helpers/dovecot.ts';
-import { TEST_REDIS_URL, cleanupPrefix, randomPrefix } from '../helpers/redis.ts';
+import { TEST_REDIS_URL, cleanupPrefix, randomPrefix, testRuntime } from '../helpers/redis.ts';
 
 const FILTER = { allowedSenders: [], subjectPatterns: ['Single Risk Event'], maxRawBytes: 1024 * 1024 };
 const FAST = { lockTtlMs: 1500, standbyPollMs: 100, backoff: { baseMs: 100, maxMs: 1000, stableAfterMs: 5000 } };
@@ -51,7 +51,7 @@ function setup(user: string, extra: Record<string, unknown> = {}, redisUrl = TES
   const source: ImapSourceConfig = imapSourceSchema.parse(imapSourceFor(dovecot, 'alerts', user, extra));
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null, retryStrategy: () => 100 });
   redis.on('error', () => undefined);
-  const producer = createIntakeProducer(redis, prefix);
+  const producer = createIntakeProducer(testRuntime(prefix, redisUrl), redis);
   cleanups.push(async () => {
     await producer.close().catch(() => undefined);
     redis.disconnect();
@@ -68,7 +68,7 @@ function setup(user: string, extra: Record<string, unknown> = {}, redisUrl = TES
 async function jobCount(prefix: string): Promise<number> {
   const direct = new Redis(TEST_REDIS_URL);
   try {
-    const p = createIntakeProducer(direct, prefix);
+    const p = createIntakeProducer(testRuntime(prefix), direct);
     const n = await p.queue.count();
     await p.close();
     return n;
@@ -82,12 +82,13 @@ function spawnWatcher(source: ImapSourceConfig, prefix: string): ChildProcess {
   const src = (p: string) => JSON.stringify(join(ROOT, 'src', p));
   writeFileSync(
     script,
-    `import { createRedis } from ${src('shared/redis.ts')};
+    `import { createJobRuntime } from ${src('main.ts')};
 import { createIntakeProducer } from ${src('jobs/intake-queue.ts')};
 import { ImapWatcher } from ${src('ingest/imap/watcher.ts')};
 import { silentLogger } from ${src('shared/logger.ts')};
-const redis = createRedis(${JSON.stringify(TEST_REDIS_URL)});
-const producer = createIntakeProducer(redis, ${JSON.stringify(prefix)});
+const runtime = createJobRuntime(${JSON.stringify(TEST_REDIS_URL)}, ${JSON.stringify(prefix)});
+const redis = runtime.redis('child');
+const producer = createIntakeProducer(runtime, redis);
 const w = new ImapWatcher({ source: ${JSON.stringify(source)}, filter: ${JSON.stringify(FILTER)}, redis,
   prefix: ${JSON.stringify(prefix)}, producer, logger: silentLogger, timing: { ...${JSON.stringify(FAST)}, batchSize: 10 } });
 w.start();
@@ -220,7 +221,7 @@ describe('IMAP ingest under failures', () => {
       destination: new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) }),
     });
     const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-    const producer = createIntakeProducer(redis, prefix);
+    const producer = createIntakeProducer(testRuntime(prefix), redis);
     const w = new ImapWatcher({
       source,
       filter: FILTER,

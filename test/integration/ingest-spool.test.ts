@@ -22,7 +22,8 @@ import { configSchema } from '../../src/config/schema.ts';
 import { getAutomationKey, verifySeal } from '../../src/jobs/seal.ts';
 import { createIntakeProducer } from '../../src/jobs/intake-queue.ts';
 import { SpoolSource } from '../../src/ingest/spool/spool-source.ts';
-import { createIntakeWorker, type IncidentReadyData, type IntakeResult } from '../../src/intake/worker.ts';
+import { createIntakeWorker, type IntakeResult } from '../../src/intake/worker.ts';
+import type { IncidentReadyData } from '../../src/jobs/hand-off-schemas.ts';
 import { startService } from '../../src/main.ts';
 import type { MailParseResult } from '../../src/mail/types.ts';
 import type { SoarClient } from '../../src/soar/port.ts';
@@ -30,7 +31,7 @@ import { silentLogger } from '../../src/shared/logger.ts';
 import { QueueNames } from '../../src/jobs/queues.ts';
 import { openEmbeddedStore } from '../../src/soar/embedded/store.ts';
 import { waitUntil } from '../helpers/dovecot.ts';
-import { TEST_REDIS_URL, cleanupPrefix, randomPrefix } from '../helpers/redis.ts';
+import { TEST_REDIS_URL, cleanupPrefix, randomPrefix, testRuntime } from '../helpers/redis.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const FIXTURES = join(ROOT, 'fixtures/emails');
@@ -218,7 +219,7 @@ describe('spool directory, replay and npm start', () => {
     symlinkSync(join(outside, 'victim.txt'), join(dir, 'failed', 'evil.eml.reason'));
     copyFileSync(join(FIXTURES, 'canonical-single-risk.eml'), join(dir, 'good.eml'));
     const connection = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-    const producer = createIntakeProducer(connection, prefix);
+    const producer = createIntakeProducer(testRuntime(prefix), connection);
     const config = configSchema.parse({ redis: { url: TEST_REDIS_URL, prefix } });
     const spool = new SpoolSource({
       dir,
@@ -254,7 +255,7 @@ describe('spool directory, replay and npm start', () => {
     const prefix = randomPrefix('reseal');
     prefixes.push(prefix);
     const connection = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-    const producer = createIntakeProducer(connection, prefix);
+    const producer = createIntakeProducer(testRuntime(prefix), connection);
     const failing = new Worker(
       QueueNames.intake,
       async () => {
@@ -287,11 +288,11 @@ describe('spool directory, replay and npm start', () => {
     const prefix = randomPrefix('drain');
     prefixes.push(prefix);
     const connection = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-    const producer = createIntakeProducer(connection, prefix);
+    const producer = createIntakeProducer(testRuntime(prefix), connection);
     let started = false;
     const handle = createIntakeWorker({
+      runtime: testRuntime(prefix),
       connection,
-      prefix,
       logger: silentLogger,
       deps: {
         analyze: async () => {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema, sepmSchema } from '../../src/config/schema.ts';
 import { hourlySlotsUsed } from '../../src/enrich/containment/index.ts';
 import { sepmConfigFor } from '../../src/enrich/start.ts';
-import { INTAKE_JOB_NAME } from '../../src/jobs/intake-queue.ts';
+import { INTAKE_JOB_NAME } from '../../src/jobs/hand-off-schemas.ts';
 import { startService, type RunningService } from '../../src/main.ts';
 import { analyzeMail, analyzeOptionsFromConfig } from '../../src/intake/analyze.ts';
 import { silentLogger } from '../../src/shared/logger.ts';

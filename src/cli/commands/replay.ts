@@ -4,7 +4,7 @@ import { loadConfig } from '../../config/load.ts';
 import { buildIntakeJob, createIntakeProducer } from '../../jobs/intake-queue.ts';
 import { prepareMailFile } from '../../ingest/spool/spool-file.ts';
 import { describeError } from '../../shared/errors.ts';
-import { assertRedisReachable, createRedis } from '../../shared/redis.ts';
+import { assertRedisReachable, createJobRuntime } from '../../main.ts';
 import { parseCommandArgs } from '../args.ts';
 
 /**
@@ -21,8 +21,9 @@ export async function run(args: string[]): Promise<number> {
   const config = loadConfig({ file: values.config });
   await assertRedisReachable(config.redis.url);
   const files = (await Promise.all(positionals.map(listMailFiles))).flat();
-  const redis = createRedis(config.redis.url);
-  const producer = createIntakeProducer(redis, config.redis.prefix);
+  const runtime = createJobRuntime(config.redis.url, config.redis.prefix);
+  const redis = runtime.redis('replay');
+  const producer = createIntakeProducer(runtime, redis);
   const counts = { queued: 0, alreadyQueued: 0, retried: 0, rejected: 0 };
   try {
     for (const file of files) {

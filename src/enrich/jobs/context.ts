@@ -5,7 +5,7 @@ import type { Logger } from '../../shared/logger.ts';
 import type { SoarClient, TableRow } from '../../soar/port.ts';
 import type { SepmClient } from '../../sepm/client/client.ts';
 import type { SepmApi } from '../../sepm/functions/api.ts';
-import type { JobMeta, JobName } from '../../jobs/catalog.ts';
+import type { JobMeta, JobName, JobOf } from '../../jobs/catalog.ts';
 
 /** What a worker process builds once (one SEPM session) and every job shares. */
 export interface JobServices {
@@ -25,9 +25,9 @@ export interface JobServices {
 export interface JobContext extends JobServices {
   meta: JobMeta & { jobId: string };
   /** Validates and enqueues a follow-up job (requester inherited unless given). */
-  enqueue(
-    name: JobName,
-    payload: Record<string, unknown>,
+  enqueue<K extends JobName>(
+    name: K,
+    payload: JobOf<K>,
     opts?: {
       delayMs?: number;
       jobId?: string;

@@ -24,7 +24,7 @@ import { validateSepInput } from '../../sepm/functions/functions.ts';
 import type { Handler, JobContext } from './context.ts';
 import { guardSepFunction } from '../containment/function-guard.ts';
 import type { PlaybookName, PlaybookPayload } from '../../jobs/playbook-schemas.ts';
-import type { JobName } from '../../jobs/catalog.ts';
+import type { JobName, JobPayloadMap, ValidJob } from '../../jobs/catalog.ts';
 
 /**
  * Job name → handler. The playbook map is a typed literal, so a playbook without a handler does not compile;
@@ -101,4 +101,17 @@ const sepHandlers = Object.fromEntries(SEP_FUNCTION_NAMES.map((n) => [n, sepFunc
   Handler<unknown>
 >;
 
-export const handlers: Record<JobName, Handler<never>> = { ...sepHandlers, ...playbookHandlers };
+/** Every job name has a handler for exactly its payload type. */
+export type JobHandlers = { [K in JobName]: Handler<JobPayloadMap[K]> };
+
+export const handlers: JobHandlers = { ...sepHandlers, ...playbookHandlers };
+
+/** Runs the handler of a parsed job: name and payload type stay paired, so no cast is needed. */
+export function runHandler<K extends JobName>(job: ValidJob<K>, ctx: JobContext): Promise<unknown> {
+  return dispatch(job.name, job.payload, ctx);
+}
+
+function dispatch<K extends JobName>(name: K, payload: JobPayloadMap[K], ctx: JobContext): Promise<unknown> {
+  const handler: Handler<JobPayloadMap[K]> = handlers[name];
+  return handler(payload, ctx);
+}

@@ -1,12 +1,19 @@
-import { UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
-import { z } from 'zod';
-import { ArtifactTypes } from '../../mail/types.ts';
+import { UnrecoverableError, type Job, type Queue, type Worker } from 'bullmq';
 import { describeError, isAppError } from '../../shared/errors.ts';
 import type { QueueName, QueueNames } from '../../jobs/queues.ts';
 import { autoEnrich } from '../playbooks/auto.ts';
 import type { JobContext, JobServices } from './context.ts';
-import { handlers } from './handlers.ts';
-import { enqueueJob, invalidPayloadError, queueFor, validateJobPayload, type JobMeta } from '../../jobs/catalog.ts';
+import { runHandler } from './handlers.ts';
+import {
+  enqueueJob,
+  formatIssues,
+  invalidPayloadError,
+  queueFor,
+  validateJobPayload,
+  type JobMeta,
+} from '../../jobs/catalog.ts';
+import { incidentReadySchema } from '../../jobs/hand-off-schemas.ts';
+import type { JobRuntime } from '../../jobs/runtime.ts';
 import { recordUnsealedJob } from '../../shared/metrics.ts';
 import { acceptJobSeal } from '../../jobs/seal-accept.ts';
 import { claimsAutomation, getAutomationKey } from '../../jobs/seal.ts';
@@ -40,9 +47,11 @@ export function buildContext(deps: WorkerDeps, meta: JobMeta, jobId: string): Jo
     meta: { ...meta, jobId },
     now: () => new Date(),
     enqueue: async (name, payload, opts = {}) => {
+      // Both queues are in deps.queues: queueFor names only sep or tracking for a JobName.
       const queue = deps.queues[queueFor(name) as keyof WorkerDeps['queues']];
       return enqueueJob(queue, name, payload, {
         automationKey: await getAutomationKey(deps.redis, deps.prefix),
+        redis: deps.redis,
         requestedBy: opts.requestedBy ?? meta.requestedBy,
         senderVerdict: opts.senderVerdict ?? meta.senderVerdict,
         dedupWindowSec: deps.config.enrich.dedupWindowSec,
@@ -80,7 +89,7 @@ export function sepProcessor(deps: WorkerDeps): (job: Job) => Promise<unknown> {
       : v.meta;
     const ctx = buildContext(deps, meta, job.id ?? 'unknown');
     try {
-      return await handlers[v.name](v.payload as never, ctx);
+      return await runHandler(v, ctx);
     } catch (err) {
       ctx.logger.warn({ job: job.name, err: describeError(err), attempt: job.attemptsMade + 1 }, 'job failed');
       throw toBullError(err);
@@ -88,20 +97,12 @@ export function sepProcessor(deps: WorkerDeps): (job: Job) => Promise<unknown> {
   };
 }
 
-/** What the intake worker puts on `incident-ready` (only the fields enrichment reads are checked). */
-const incidentReadySchema = z.object({
-  incidentId: z.number().int().positive(),
-  outcome: z.string().optional(),
-  senderVerdict: z.enum(['trusted', 'untrusted']).catch('untrusted'),
-  artifacts: z
-    .array(z.object({ type: z.enum(Object.values(ArtifactTypes) as [string, ...string[]]), value: z.string().min(1) }))
-    .optional(),
-});
-
 export function incidentReadyProcessor(deps: WorkerDeps): (job: Job) => Promise<unknown> {
   return async (job: Job) => {
     const parsed = incidentReadySchema.safeParse(job.data);
-    if (!parsed.success) throw new UnrecoverableError(`invalid incident-ready data: ${parsed.error.message}`);
+    if (!parsed.success) {
+      throw new UnrecoverableError(`invalid incident-ready data: ${formatIssues(parsed.error.issues).join('; ')}`);
+    }
     const { incidentId, artifacts, outcome } = parsed.data;
     // A replayed mail changed nothing on the incident: nothing new to enrich.
     if (outcome === 'duplicate') return { skipped: 'duplicate delivery' };
@@ -117,12 +118,13 @@ export function incidentReadyProcessor(deps: WorkerDeps): (job: Job) => Promise<
 }
 
 export function startWorker(
+  runtime: JobRuntime,
   name: QueueName,
   processor: (job: Job) => Promise<unknown>,
   deps: WorkerDeps,
   concurrency: number,
 ): Worker {
-  const worker = new Worker(name, processor, { connection: deps.redis, prefix: deps.prefix, concurrency });
+  const worker = runtime.worker(name, processor, { connection: deps.redis, concurrency });
   worker.on('error', (err) => deps.logger.error({ queue: name, err: describeError(err) }, 'worker error'));
   return worker;
 }

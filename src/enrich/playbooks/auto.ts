@@ -1,9 +1,9 @@
-import { ArtifactTypes, type Artifact } from '../../mail/types.ts';
+import { ArtifactTypes, type Artifact, type ArtifactType } from '../../mail/types.ts';
 import type { StoredArtifact } from '../../soar/port.ts';
 import { evaluateContainment } from '../containment/index.ts';
 import type { JobContext } from '../jobs/context.ts';
 import type { PlaybookPayload } from '../../jobs/playbook-schemas.ts';
-import type { JobName } from '../../jobs/catalog.ts';
+import type { JobOf, JobRequest } from '../../jobs/catalog.ts';
 import type { ContainmentAction } from '../containment/playbooks.ts';
 
 /**
@@ -13,19 +13,31 @@ import type { ContainmentAction } from '../containment/playbooks.ts';
  * so the worker-side gate decides again (sender verdict, protected targets, hourly cap, dry run).
  */
 
-interface Planned {
-  name: JobName;
-  payload: Record<string, unknown>;
-}
+/** A planned job: its payload type follows its name, so a wrong one does not compile. */
+type Planned = JobRequest<
+  | 'endpoint-details'
+  | 'eoc-scan-artifact'
+  | 'blacklist-info'
+  | 'quarantine-endpoint'
+  | 'remediate-artifact'
+  | 'add-hash-to-blacklist'
+>;
 
-const HOSTS: readonly string[] = [ArtifactTypes.systemName, ArtifactTypes.dnsName];
-const SCANNABLE: readonly string[] = [
-  ArtifactTypes.filePath,
-  ArtifactTypes.md5,
-  ArtifactTypes.sha1,
-  ArtifactTypes.sha256,
-];
-const LIST_HASHES: readonly string[] = [ArtifactTypes.md5, ArtifactTypes.sha256];
+const HOSTS = [ArtifactTypes.systemName, ArtifactTypes.dnsName] as const;
+const SCANNABLE = [ArtifactTypes.filePath, ArtifactTypes.md5, ArtifactTypes.sha1, ArtifactTypes.sha256] as const;
+const LIST_HASHES = [ArtifactTypes.md5, ArtifactTypes.sha256] as const;
+const FILE_HASHES = [...LIST_HASHES, ArtifactTypes.sha1] as const;
+
+/** A filter that narrows the artifact's type to `types` (the job schemas accept only those). */
+function ofType<T extends ArtifactType>(types: readonly T[]) {
+  const set: ReadonlySet<ArtifactType> = new Set(types);
+  return <A extends Artifact>(a: A): a is A & { type: T } => set.has(a.type);
+}
+const isHostName = ofType(HOSTS);
+const isIp = ofType([ArtifactTypes.ipAddress]);
+const isScannable = ofType(SCANNABLE);
+const isListHash = ofType(LIST_HASHES);
+const isFileHash = ofType(FILE_HASHES);
 
 /** An artifact, with its id in the incident store when known (scan rows carry it as `artifact_id`). */
 export type PlannedArtifact = Artifact & { id?: number };
@@ -37,15 +49,16 @@ export function planReadOnly(
   auto: JobContext['config']['enrich']['auto'],
 ): Planned[] {
   const out: Planned[] = [];
-  const hosts = artifacts.filter((a) => HOSTS.includes(a.type));
+  const hosts: (Artifact & { type: (typeof HOSTS)[number] | typeof ArtifactTypes.ipAddress })[] =
+    artifacts.filter(isHostName);
   // IPs only when no computer name is known: an IP look-up reads every SEPM page.
-  const lookups = hosts.length ? hosts : artifacts.filter((a) => a.type === ArtifactTypes.ipAddress);
+  const lookups = hosts.length ? hosts : artifacts.filter(isIp);
   if (auto.endpointDetails) {
     for (const a of lookups)
       out.push({ name: 'endpoint-details', payload: { incidentId, artifact: { type: a.type, value: a.value } } });
   }
   if (auto.eocScan) {
-    for (const a of artifacts.filter((x) => SCANNABLE.includes(x.type))) {
+    for (const a of artifacts.filter(isScannable)) {
       out.push({
         name: 'eoc-scan-artifact',
         payload: {
@@ -58,7 +71,7 @@ export function planReadOnly(
     }
   }
   if (auto.blacklistLookup) {
-    for (const a of artifacts.filter((x) => LIST_HASHES.includes(x.type))) {
+    for (const a of artifacts.filter(isListHash)) {
       out.push({ name: 'blacklist-info', payload: { incidentId, hash: a.value } });
     }
   }
@@ -71,7 +84,7 @@ export function planContainment(
   artifacts: Artifact[],
 ): { action: ContainmentAction; job: Planned; computer?: string }[] {
   const computers = artifacts.filter((a) => a.type === ArtifactTypes.systemName).map((a) => a.value);
-  const hashes = artifacts.filter((a) => LIST_HASHES.includes(a.type) || a.type === ArtifactTypes.sha1);
+  const hashes = artifacts.filter(isFileHash);
   const path = artifacts.find((a) => a.type === ArtifactTypes.filePath)?.value;
   const out: { action: ContainmentAction; job: Planned; computer?: string }[] = [];
   for (const computer of computers) {
@@ -81,12 +94,12 @@ export function planContainment(
       job: { name: 'quarantine-endpoint', payload: { incidentId, computer } },
     });
     for (const h of hashes) {
-      const payload: Record<string, unknown> = { incidentId, artifact: { type: h.type, value: h.value }, computer };
+      const payload: JobOf<'remediate-artifact'> = { incidentId, artifact: { type: h.type, value: h.value }, computer };
       if (path) payload.filePath = path;
       out.push({ action: 'remediate', computer, job: { name: 'remediate-artifact', payload } });
     }
   }
-  for (const h of hashes.filter((x) => LIST_HASHES.includes(x.type))) {
+  for (const h of hashes.filter(isListHash)) {
     out.push({ action: 'blacklist', job: { name: 'add-hash-to-blacklist', payload: { incidentId, hash: h.value } } });
   }
   return out;

@@ -1,6 +1,7 @@
 import type { JobContext } from '../jobs/context.ts';
 import { trackingJobId } from '../../jobs/job-id.ts';
 import { pollDelayMs } from '../../shared/backoff.ts';
+import type { JobOf } from '../../jobs/catalog.ts';
 
 export type TrackedKind = 'scan' | 'remediation' | 'upload' | 'quarantine';
 
@@ -22,8 +23,8 @@ export interface TrackRequest {
  */
 export async function scheduleTracking(ctx: JobContext, req: TrackRequest): Promise<{ jobId: string }> {
   const attempt = req.attempt ?? 0;
-  const payload: Record<string, unknown> = { ...req, attempt };
-  for (const k of Object.keys(payload)) if (payload[k] === undefined) delete payload[k];
+  // Unset fields stay undefined: JSON job data and the id digest both leave them out.
+  const payload: JobOf<'track-command'> = { ...req, attempt };
   return ctx.enqueue('track-command', payload, {
     delayMs: pollDelayMs(attempt, ctx.config.sepm),
     jobId: trackingJobId(req.commandId, attempt),

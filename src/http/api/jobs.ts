@@ -1,6 +1,7 @@
 import type { Job } from 'bullmq';
-import { enqueueJob, isJobName, queueFor, validateJobPayload, type RequestedBy } from '../../jobs/catalog.ts';
+import { enqueueUntrusted, isJobName, queueFor, validateJobPayload, type RequestedBy } from '../../jobs/catalog.ts';
 import { QueueNames, type QueueName } from '../../jobs/queues.ts';
+import { ErrorCodes, isAppError } from '../../shared/errors.ts';
 import type { Role } from '../auth/auth.ts';
 import type { HttpDeps } from '../context.ts';
 import { redactForReadonly, scrubPaths, withoutSeal } from '../redact.ts';
@@ -12,13 +13,22 @@ const READABLE: readonly QueueName[] = [QueueNames.sep, QueueNames.tracking, Que
 /** Keys that say who asked; only the server sets them, so a caller cannot claim to be automation. */
 const RESERVED = ['requestedBy', 'senderVerdict'];
 
-export type EnqueueOutcome = { ok: true; jobId: string } | { ok: false; status: 400 | 404; problems: string[] };
+export type EnqueueOutcome =
+  | { ok: true; jobId: string; repeated: boolean }
+  | { ok: false; status: 400 | 404; problems: string[] }
+  | { ok: false; status: 409; code: 'REQUEST_KEY_REUSED'; problems: string[]; jobId: string };
 
+/**
+ * An explicit request always runs as a new job; the one exception is its request key (the API's Idempotency-Key,
+ * the review UI's form nonce): the same key with the same request within 24 h answers with the first job
+ * (`repeated`), the same key with another request is refused (409 REQUEST_KEY_REUSED).
+ */
 export async function submitJob(
   deps: HttpDeps,
   name: string,
   body: unknown,
   requestedBy: RequestedBy,
+  requestKey?: { scope: string; key: string },
 ): Promise<EnqueueOutcome> {
   if (!isJobName(name)) return { ok: false, status: 404, problems: [`unknown job name '${name}'`] };
   const problems: string[] = [];
@@ -29,11 +39,19 @@ export async function submitJob(
   if (!v.ok) problems.push(...v.problems);
   if (problems.length > 0) return { ok: false, status: 400, problems };
   const queue = deps.queues[queueFor(name)];
-  const { jobId } = await enqueueJob(queue, name, body, {
-    requestedBy,
-    dedupWindowSec: deps.config.enrich.dedupWindowSec,
-  });
-  return { ok: true, jobId };
+  try {
+    const r = await enqueueUntrusted(queue, name, body, {
+      redis: deps.redis,
+      requestedBy,
+      dedupWindowSec: deps.config.enrich.dedupWindowSec,
+      ...(requestKey ? { requestKey } : {}),
+    });
+    return { ok: true, jobId: r.jobId, repeated: r.existing === 'repeated' };
+  } catch (err) {
+    if (!isAppError(err) || err.code !== ErrorCodes.REQUEST_KEY_REUSED) throw err;
+    const jobId = String(err.details?.jobId ?? '');
+    return { ok: false, status: 409, code: 'REQUEST_KEY_REUSED', problems: [err.message], jobId };
+  }
 }
 
 export interface JobView {

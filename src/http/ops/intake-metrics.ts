@@ -1,7 +1,7 @@
-import { QueueEvents } from 'bullmq';
 import type { Logger } from '../../shared/logger.ts';
 import { incidentsTotal, mailsRejected, parseFailures } from '../../shared/metrics.ts';
 import { QueueNames } from '../../jobs/queues.ts';
+import type { JobRuntime } from '../../jobs/runtime.ts';
 
 /**
  * Intake outcomes counted from the queue's event stream, so the web role reports what every intake worker did
@@ -50,12 +50,8 @@ function boundedLabel(reason: string): string {
   return /^[a-z0-9_]{1,40}$/.test(reason) ? reason : 'other';
 }
 
-export async function startIntakeMetrics(
-  redisUrl: string,
-  prefix: string,
-  logger: Logger,
-): Promise<{ close(): Promise<void> }> {
-  const events = new QueueEvents(QueueNames.intake, { connection: { url: redisUrl }, prefix });
+export async function startIntakeMetrics(runtime: JobRuntime, logger: Logger): Promise<{ close(): Promise<void> }> {
+  const events = runtime.queueEvents(QueueNames.intake);
   events.on('error', (err) => logger.warn({ err: err.message }, 'intake events error'));
   events.on('completed', ({ returnvalue }) => countIntakeResult(returnvalue));
   // BullMQ emits 'failed' only when a job lands in the failed set (attempts exhausted or unrecoverable).

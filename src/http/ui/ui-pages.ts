@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Incident, IncidentDetail, IncidentSearch, TableRow } from '../../soar/port.ts';
 import { SepTables } from '../../soar/sep-tables.ts';
 import type { Principal } from '../auth/auth.ts';
@@ -105,6 +106,7 @@ function actionForm(
 ): SafeHtml {
   return html`<form method="post" action="/incidents/${incidentId}/actions" class="inline">
     <input type="hidden" name="_csrf" value="${view.csrf}" /><input type="hidden" name="action" value="${name}" />
+    <input type="hidden" name="nonce" value="${randomBytes(16).toString('hex')}" />
     ${Object.entries(hidden).map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}" />`)}
     ${extra ?? ''}<button type="submit" data-action="${name}">${ACTIONS[name].label}</button>
   </form>`;

@@ -32,6 +32,11 @@ const actionBody = z.object({
   rowId: z.string().max(20).optional(),
   groupId: z.string().max(64).optional(),
   artifactType: z.string().max(64).optional(),
+  /** The form's nonce (ui-pages.ts actionForm): a double click or a re-sent POST is the same request. */
+  nonce: z
+    .string()
+    .regex(/^[0-9a-f]{32}$/)
+    .optional(),
 });
 const closeBody = z.object({ resolution: z.enum(RESOLUTIONS), summary: z.string().trim().min(1).max(4000) });
 
@@ -118,8 +123,10 @@ function registerWriteRoutes(app: FastifyInstance, deps: HttpDeps): void {
     const form = actionBody.safeParse(req.body);
     const built = form.success ? buildAction(form.data, detail) : { ok: false as const, problem: 'malformed form' };
     if (!built.ok) return html(reply, detailPage(v, detail, [], built.problem), 400);
-    const out = await submitJob(deps, built.name, built.payload, 'analyst');
-    if (!out.ok) return html(reply, detailPage(v, detail, [], out.problems.join('; ')), 400);
+    const nonce = form.success ? form.data.nonce : undefined;
+    const requestKey = nonce ? { scope: `ui:${v.principal.name}`, key: nonce } : undefined;
+    const out = await submitJob(deps, built.name, built.payload, 'analyst', requestKey);
+    if (!out.ok) return html(reply, detailPage(v, detail, [], out.problems.join('; ')), out.status === 409 ? 409 : 400);
     req.log.info({ job: built.name, jobId: out.jobId, by: v.principal.name }, 'job requested from the review UI');
     return reply.redirect(`/incidents/${p.data.id}?jobs=${encodeURIComponent(out.jobId)}`, 303);
   });

@@ -1,5 +1,6 @@
 import type { Logger } from '../../shared/logger.ts';
 import type { MailboxLock } from './mailbox-lock.ts';
+import { withTimeout } from '../../shared/timeout.ts';
 
 /**
  * Keeps a held MailboxLock alive: renews every ttl/3 and declares it lost when a renewal is refused or no
@@ -70,20 +71,4 @@ export class LockLease {
     );
     for (const fn of this.listeners.splice(0)) fn();
   }
-}
-
-export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(t);
-        reject(e instanceof Error ? e : new Error(String(e)));
-      },
-    );
-  });
 }

@@ -10,7 +10,8 @@ import { CursorStore } from './cursor-store.ts';
 import { createImapClient, toImapError } from './client.ts';
 import { scanMailbox } from './scan.ts';
 import type { IntakeProducer } from '../../jobs/intake-queue.ts';
-import { LockLease, withTimeout } from './lease.ts';
+import { LockLease } from './lease.ts';
+import { withTimeout } from '../../shared/timeout.ts';
 import { MailboxLock } from './mailbox-lock.ts';
 
 /**

@@ -6,7 +6,7 @@ import { AppError, ErrorCodes, describeError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { recordMailTriage } from '../../shared/metrics.ts';
 import type { IntakeProducer } from '../../jobs/intake-queue.ts';
-import { withTimeout } from '../imap/lease.ts';
+import { withTimeout } from '../../shared/timeout.ts';
 import { NOT_REGULAR_FILE, prepareMailFile, type FileTriage } from './spool-file.ts';
 
 /**

@@ -1,7 +1,8 @@
 import { UnrecoverableError } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { buildIntakeJob } from '../../../src/jobs/intake-queue.ts';
-import { processIntake, type IncidentReadyData, type IntakeDeps } from '../../../src/intake/worker.ts';
+import { processIntake, type IntakeDeps } from '../../../src/intake/worker.ts';
+import type { IncidentReadyData } from '../../../src/jobs/hand-off-schemas.ts';
 import type { MailParseResult } from '../../../src/mail/types.ts';
 import { AppError, ErrorCodes } from '../../../src/shared/errors.ts';
 import type { FindOrCreateOptions, NewIncident, SoarClient } from '../../../src/soar/port.ts';

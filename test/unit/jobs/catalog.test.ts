@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { handlers } from '../../../src/enrich/jobs/handlers.ts';
-import { canonicalJson, computeJobId, trackingJobId } from '../../../src/jobs/job-id.ts';
+import { canonicalJson, freshJobId, requestMeaning, trackingJobId } from '../../../src/jobs/job-id.ts';
 import { JOB_NAMES, jobSchemas, queueFor, validateJobPayload } from '../../../src/jobs/catalog.ts';
 import { toBullError } from '../../../src/enrich/jobs/worker.ts';
 import { AppError, ErrorCodes } from '../../../src/shared/errors.ts';
@@ -69,7 +69,7 @@ describe('job registry', () => {
     const sha1 = validateJobPayload('add-hash-to-blacklist', { incidentId: 1, hash: 'a'.repeat(40) });
     expect(sha1.ok).toBe(false);
     const sep = validateJobPayload('quarantine-endpoints', { computerIds: 'A, ,B,A' });
-    expect(sep.ok && sep.payload.computerIds).toEqual(['A', 'B']);
+    expect(sep.ok && sep.name === 'quarantine-endpoints' && sep.payload.computerIds).toEqual(['A', 'B']);
   });
 
   it('needs one target for endpoint actions and one of rowId/artifact for remediation', () => {
@@ -85,33 +85,28 @@ describe('job registry', () => {
   });
 });
 
-describe('deterministic job ids', () => {
-  const base = { name: 'eoc-scan-artifact', windowSec: 3600 };
+describe('request meanings and job ids', () => {
   const payload = { incidentId: 7, artifact: { type: 'File Path', value: 'C:\\x.exe' } };
 
-  it('is the same for the same request in one window, whoever asks and in whatever key order', () => {
-    const a = computeJobId({ ...base, payload, now: 1_000_000 });
-    const b = computeJobId({
-      ...base,
-      payload: { artifact: { value: 'C:\\x.exe', type: 'File Path' }, incidentId: 7, requestedBy: 'api' },
-      now: 1_000_000 + 1000,
+  it('one meaning for the same request, whoever asks and in whatever key order', () => {
+    const a = requestMeaning('eoc-scan-artifact', payload);
+    const b = requestMeaning('eoc-scan-artifact', {
+      artifact: { value: 'C:\\x.exe', type: 'File Path' },
+      incidentId: 7,
+      requestedBy: 'api',
     });
     expect(b).toBe(a);
-    expect(a).toMatch(/^eoc-scan-artifact\.i7\.[0-9a-f]{16}\.b\d+$/);
-    expect(a).not.toContain(':');
+    expect(a).toMatch(/^eoc-scan-artifact\.i7\.[0-9a-f]{16}$/);
+    expect(requestMeaning('eoc-scan-artifact', { ...payload, incidentId: 8 })).not.toBe(a);
+    expect(requestMeaning('endpoint-details', payload)).not.toBe(a);
   });
 
-  it('differs for another incident, artifact, job or window; window 0 never dedups', () => {
-    const a = computeJobId({ ...base, payload, now: 0 });
-    expect(computeJobId({ ...base, payload: { ...payload, incidentId: 8 }, now: 0 })).not.toBe(a);
-    expect(
-      computeJobId({ ...base, payload: { ...payload, artifact: { type: 'File Path', value: 'y' } }, now: 0 }),
-    ).not.toBe(a);
-    expect(computeJobId({ ...base, name: 'endpoint-details', payload, now: 0 })).not.toBe(a);
-    expect(computeJobId({ ...base, payload, now: 3_600_000 })).not.toBe(a);
-    const z1 = computeJobId({ ...base, windowSec: 0, payload, now: 5 });
-    const z2 = computeJobId({ ...base, windowSec: 0, payload, now: 5 });
-    expect(z1).not.toBe(z2);
+  it('a fresh job id per enqueue, even in the same millisecond, never with a colon', () => {
+    const a = freshJobId('eoc-scan-artifact', payload, 5);
+    const b = freshJobId('eoc-scan-artifact', payload, 5);
+    expect(a).not.toBe(b);
+    expect(a.startsWith(`${requestMeaning('eoc-scan-artifact', payload)}.r`)).toBe(true);
+    expect(a).not.toContain(':');
   });
 
   it('canonical JSON sorts keys and drops undefined', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeJobId } from '../../../src/jobs/job-id.ts';
+import { requestMeaning } from '../../../src/jobs/job-id.ts';
 import { validateJobPayload } from '../../../src/jobs/catalog.ts';
 import {
   checkSeal,
@@ -96,7 +96,7 @@ describe('automation seal', () => {
     expect(v.ok).toBe(true);
     if (!v.ok) return;
     expect(v.payload).not.toHaveProperty('automationSeal');
-    const id = (p: Record<string, unknown>) => computeJobId({ name: 'n', payload: p, windowSec: 60, now: 0 });
+    const id = (p: Record<string, unknown>) => requestMeaning('n', p);
     expect(id(sealed)).toBe(id(data));
   });
 });

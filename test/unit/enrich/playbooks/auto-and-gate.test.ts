@@ -52,7 +52,7 @@ describe('automatic enrichment plan', () => {
         blacklistLookup: false,
       },
     );
-    expect(plan.map((p) => p.payload.artifactId)).toEqual([9, undefined]);
+    expect(plan.map((p) => ('artifactId' in p.payload ? p.payload.artifactId : undefined))).toEqual([9, undefined]);
   });
 
   it('containment proposals: quarantine per computer, remediation per hash on it, blacklist per list hash', () => {

@@ -1,0 +1,58 @@
+import type { Config } from '../config/schema.ts';
+import { createSepmFromConfig, type SepmHandle } from '../enrich/start.ts';
+import type { JobRuntime } from '../jobs/runtime.ts';
+import { describeError } from '../shared/errors.ts';
+import type { Logger } from '../shared/logger.ts';
+import type { SoarClient } from '../soar/port.ts';
+import type { HttpContext, MailSourceStatus } from './context.ts';
+
+/**
+ * The web role (dashboard, job API, review UI, health, metrics). SEPM readiness is probed with GET /version (no
+ * side effects) on this process's SEPM client, or on a probe-only client when the enrich role runs elsewhere.
+ * Returns its URL and its stopper (stopped with the mail sources, first, so no new work is accepted while the
+ * workers drain).
+ */
+export async function startWebRole(
+  runtime: JobRuntime,
+  config: Config,
+  logger: Logger,
+  soar: SoarClient,
+  store: HttpContext['store'],
+  sepm: SepmHandle | undefined,
+  mailSources: () => MailSourceStatus[],
+): Promise<{ url: string; stop(): Promise<void> }> {
+  const { startHttpServer } = await import('./server.ts');
+  const live = config.sepm.mode === 'live';
+  // checkSepmMode guarantees sepm.host in live mode when the web role runs.
+  const probe = sepm ?? (live && config.sepm.host ? createSepmFromConfig(config.sepm, logger) : undefined);
+  const web = await startHttpServer({
+    config,
+    runtime,
+    soar,
+    logger,
+    ...(store ? { store } : {}),
+    mailSources,
+    readiness: async () => ({ sepm: await sepmReadiness(probe, live) }),
+  });
+  return {
+    url: web.url,
+    stop: async () => {
+      await web.close();
+      if (probe && probe !== sepm) await probe.close();
+    },
+  };
+}
+
+/**
+ * GET /version on the SEPM this process uses. In simulator mode the check stays ready but says "simulator", so a
+ * demo is visible on every /readyz; when the simulator runs in another process there is nothing here to probe.
+ */
+async function sepmReadiness(sepm: SepmHandle | undefined, live: boolean): Promise<{ ok: boolean; detail?: string }> {
+  if (!sepm) return live ? { ok: false, detail: 'no SEPM client' } : { ok: true, detail: 'simulator' };
+  try {
+    await sepm.client.request('GET', '/version', { retry: false });
+    return live ? { ok: true } : { ok: true, detail: 'simulator' };
+  } catch (err) {
+    return { ok: false, detail: live ? describeError(err) : `simulator: ${describeError(err)}` };
+  }
+}
