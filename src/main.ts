@@ -16,7 +16,8 @@ import {
   type EmbeddedSepm,
   type SepmHandle,
 } from './enrich/start.ts';
-import { analyzeMail, analyzeOptionsFromConfig } from './intake/analyze.ts';
+import { decideMail, analyzeOptionsFromConfig } from './intake/analyze.ts';
+import { authenticityChecksConfigured } from './mail/sender-auth.ts';
 import { AppError, ErrorCodes, describeError } from './shared/errors.ts';
 import type { Logger } from './shared/logger.ts';
 import { assertRedisReachable, createRedis } from './shared/redis.ts';
@@ -139,11 +140,10 @@ async function startWorker(
     concurrency: opts.workerConcurrency ?? 8,
     logger,
     deps: {
-      analyze: (raw) => analyzeMail(raw, analyzeOptions),
+      analyze: (raw) => decideMail(raw, analyzeOptions),
       toIncidents: mapToIncidents,
       soar,
       mergeWindowMs: config.soar.mergeWindowHours * 3600_000,
-      rejectUntrusted: senderChecksConfigured(config),
     },
   });
   workers.push((deadlineMs) => handle.close(deadlineMs));
@@ -285,8 +285,7 @@ async function sepmReadiness(sepm: SepmHandle | undefined, live: boolean): Promi
 
 /** True when at least one sender-authenticity check is on (then an untrusted verdict means forged mail). */
 export function senderChecksConfigured(config: Config): boolean {
-  const a = config.senderAuth;
-  return a.requireSpf || a.requireDkim || a.requireDmarc || a.trustedRelays.length > 0;
+  return authenticityChecksConfigured(config.senderAuth);
 }
 
 async function openSoar(config: Config, logger: Logger): Promise<SoarClient> {

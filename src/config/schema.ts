@@ -10,7 +10,11 @@ import { isLoopbackHost } from './loopback.ts';
 
 const secret = z.string().min(1).optional();
 
-export const DEFAULT_SUBJECT_PATTERNS = ['Security alert', 'Single Risk Event', 'New Risk Found', 'Risk outbreak'];
+/**
+ * No subject pre-filter by default: SEPM subjects are admin-customisable (docs/reference/sepm-notifications.md §5),
+ * so every mail from an allowed sender is parsed and its body template decides; non-risk mail is `not_risk`.
+ */
+export const DEFAULT_SUBJECT_PATTERNS: string[] = [];
 
 const tlsSchema = {
   /** PEM file with the CA(s) that sign the server certificate (SEPM usually self-signed: export it). */
@@ -113,7 +117,10 @@ export const mailSchema = z
       .object({
         /** Envelope From addresses accepted (case-insensitive; `*@domain` allowed). Empty = any sender. */
         allowedSenders: z.array(z.string().min(1)).default([]),
-        /** Subject substrings (case-insensitive) or /regex/ strings. */
+        /**
+         * Optional subject pre-filter: substrings (case-insensitive) or /regex/ strings; mail matching none is
+         * `subject_not_matched`. Empty (default) = any subject: the body decides.
+         */
         subjectPatterns: z.array(z.string().min(1)).default(DEFAULT_SUBJECT_PATTERNS),
         /** Raw size cap in bytes, applied before MIME parsing. */
         maxRawBytes: z
