@@ -100,6 +100,11 @@ export const imapSourceSchema = z
     quarantineFolder: z.string().default('sepm-intake-quarantine'),
     /** Mail that does not pass the filter is moved here; unset = left alone. */
     ignoredFolder: z.string().optional(),
+    /**
+     * Expunge mail this service queued (keyword `$SepmIntakeQueued`) once its delivery date is this many days old,
+     * in `processedFolder` when set, else in `mailbox`; checked at most hourly. Unset (default) = never delete.
+     */
+    deleteProcessedAfterDays: z.number().int().min(1).optional(),
     /** Warn when no mail arrived for this many hours. */
     noMailWarnHours: z.number().min(0).default(24),
     /** Re-issue IDLE / NOOP this often so a dead connection is noticed, seconds. */
