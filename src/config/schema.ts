@@ -10,7 +10,11 @@ import { isLoopbackHost } from './loopback.ts';
 
 const secret = z.string().min(1).optional();
 
-export const DEFAULT_SUBJECT_PATTERNS = ['Security alert', 'Single Risk Event', 'New Risk Found', 'Risk outbreak'];
+/**
+ * No subject pre-filter by default: SEPM subjects are admin-customisable (docs/reference/sepm-notifications.md §5),
+ * so every mail from an allowed sender is parsed and its body template decides; non-risk mail is `not_risk`.
+ */
+export const DEFAULT_SUBJECT_PATTERNS: string[] = [];
 
 const tlsSchema = {
   /** PEM file with the CA(s) that sign the server certificate (SEPM usually self-signed: export it). */
@@ -96,6 +100,11 @@ export const imapSourceSchema = z
     quarantineFolder: z.string().default('sepm-intake-quarantine'),
     /** Mail that does not pass the filter is moved here; unset = left alone. */
     ignoredFolder: z.string().optional(),
+    /**
+     * Expunge mail this service queued (keyword `$SepmIntakeQueued`) once its delivery date is this many days old,
+     * in `processedFolder` when set, else in `mailbox`; checked at most hourly. Unset (default) = never delete.
+     */
+    deleteProcessedAfterDays: z.number().int().min(1).optional(),
     /** Warn when no mail arrived for this many hours. */
     noMailWarnHours: z.number().min(0).default(24),
     /** Re-issue IDLE / NOOP this often so a dead connection is noticed, seconds. */
@@ -113,7 +122,10 @@ export const mailSchema = z
       .object({
         /** Envelope From addresses accepted (case-insensitive; `*@domain` allowed). Empty = any sender. */
         allowedSenders: z.array(z.string().min(1)).default([]),
-        /** Subject substrings (case-insensitive) or /regex/ strings. */
+        /**
+         * Optional subject pre-filter: substrings (case-insensitive) or /regex/ strings; mail matching none is
+         * `subject_not_matched`. Empty (default) = any subject: the body decides.
+         */
         subjectPatterns: z.array(z.string().min(1)).default(DEFAULT_SUBJECT_PATTERNS),
         /** Raw size cap in bytes, applied before MIME parsing. */
         maxRawBytes: z

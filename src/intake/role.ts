@@ -2,7 +2,7 @@ import type { Config } from '../config/schema.ts';
 import type { JobRuntime } from '../jobs/runtime.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { SoarClient } from '../soar/port.ts';
-import { analyzeMail, analyzeOptionsFromConfig } from './analyze.ts';
+import { decideMail, analyzeOptionsFromConfig } from './analyze.ts';
 import { mapToIncidents } from './mapper.ts';
 import { createIntakeWorker } from './worker.ts';
 
@@ -25,21 +25,14 @@ export function startIntakeRole(
     concurrency,
     logger,
     deps: {
-      analyze: (raw) => analyzeMail(raw, analyzeOptions),
+      analyze: (raw) => decideMail(raw, analyzeOptions),
       toIncidents: mapToIncidents,
       soar,
       mergeWindowMs: config.soar.mergeWindowHours * 3600_000,
-      rejectUntrusted: senderChecksConfigured(config),
     },
   });
   return async (deadlineMs) => {
     await handle.close(deadlineMs);
     connection.disconnect();
   };
-}
-
-/** True when at least one sender-authenticity check is on (then an untrusted verdict means forged mail). */
-export function senderChecksConfigured(config: Config): boolean {
-  const a = config.senderAuth;
-  return a.requireSpf || a.requireDkim || a.requireDmarc || a.trustedRelays.length > 0;
 }

@@ -32,17 +32,15 @@ export type IntakeResult =
   | { status: 'ingested'; incidents: { id: number; outcome: string; dedupKey: string }[] };
 
 export interface IntakeDeps {
+  /**
+   * The one decision (intake/analyze.ts decideMail, also behind `sepm-intake parse`): envelope filter, sender
+   * authenticity (`sender_untrusted` when a check is configured), classification, whitelist.
+   */
   analyze: (raw: Buffer) => Promise<MailParseResult>;
   toIncidents: (n: SepNotification, artifacts: Artifact[], mail: MailMeta) => NewIncident[];
   soar: SoarClient;
   /** Merge repeats into an open incident updated within this window, ms. */
   mergeWindowMs: number;
-  /**
-   * Reject mail whose sender verdict is untrusted. main.ts sets it when at least one sender check is configured:
-   * then a forged SEPM alert must not become an incident. With no check configured every verdict is untrusted
-   * (it only gates automation) and mail is ingested.
-   */
-  rejectUntrusted: boolean;
   /** Resolves once Redis has the hand-off job. */
   handOff: (jobId: string, data: IncidentReadyData) => Promise<void>;
 }
@@ -74,8 +72,6 @@ export async function processIntake(
     if (code) throw new UnrecoverableError(`${code}: mail cannot be processed (${reason})`);
     return { status: 'rejected', reason };
   }
-  if (deps.rejectUntrusted && result.sender.verdict === 'untrusted')
-    return { status: 'rejected', reason: 'sender_untrusted' };
   if (!result.notification)
     throw new UnrecoverableError(`${ErrorCodes.MAIL_PARSE_FAILED}: accepted mail without notification`);
   const notification = result.notification;

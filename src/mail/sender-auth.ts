@@ -32,6 +32,15 @@ export { validateSenderAuth } from './received-chain.ts';
 
 type Check = { ok: boolean; reason: string };
 
+/**
+ * True when at least one sender-authenticity check is on (SPF, DKIM, DMARC or trusted relays): then an untrusted
+ * verdict means forged or unverifiable mail, and intake rejects it as `sender_untrusted`. An address list alone
+ * proves nothing (the From header is what the sender wrote), so it does not count.
+ */
+export function authenticityChecksConfigured(cfg: SenderAuthConfig): boolean {
+  return cfg.requireSpf || cfg.requireDkim || cfg.requireDmarc || cfg.trustedRelays.length > 0;
+}
+
 export function checkSender(headerLines: HeaderLine[], cfg: SenderAuthConfig): SenderAuthResult {
   const fromHeaders = headerLines.filter((h) => h.key === 'from');
   const from = fromHeaders[0] ? addressOf(headerValue(fromHeaders[0])) : '';

@@ -134,7 +134,7 @@ export interface MailMeta {
 /** What the pipeline decides for one mail (also the `parse` command's JSON document). */
 export interface MailParseResult {
   accepted: boolean;
-  /** Why not accepted: not_risk, sender_not_allowed, auto_reply, too_large, unreadable, no_events. */
+  /** Why not accepted: one of intake/analyze.ts RejectReasons (too_large, sender_not_allowed, …, no_events). */
   rejectReason?: string;
   mail: MailMeta;
   notification: SepNotification | null;

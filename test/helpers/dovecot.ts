@@ -44,9 +44,10 @@ export function ensureDovecotInstalled(): void {
   });
 }
 
-export async function startDovecot(): Promise<DovecotInstance> {
+/** `baseDir`: where the instance directory goes (default the OS temp dir; /dev/shm for mailboxes of many files). */
+export async function startDovecot(opts: { baseDir?: string } = {}): Promise<DovecotInstance> {
   ensureDovecotInstalled();
-  const dir = mkdtempSync(join(tmpdir(), 'sepm-dovecot-'));
+  const dir = mkdtempSync(join(opts.baseDir ?? tmpdir(), 'sepm-dovecot-'));
   // Login processes (dovenull) and mail processes (uid 65534) must traverse the instance dir.
   chmodSync(dir, 0o755);
   for (const d of ['mail', 'state']) mkdirSync(join(dir, d), { recursive: true });

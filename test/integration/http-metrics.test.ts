@@ -66,7 +66,8 @@ describe('/metrics', () => {
     mkdirSync(spool, { recursive: true });
     const config = configSchema.parse({
       redis: { url: TEST_REDIS_URL, prefix },
-      mail: { spool: { dir: spool, pollMs: 100 } },
+      // The envelope filter gates on the sender (subject patterns are off by default): the newsletter is refused.
+      mail: { spool: { dir: spool, pollMs: 100 }, filter: { allowedSenders: ['sepm@sepmdomain.com'] } },
       soar: { embedded: { path: join(tmp, 'incidents.db') } },
       http: { tokens: [{ name: 'prometheus', token: TOKEN, role: 'readonly' }] },
     });
@@ -111,7 +112,7 @@ describe('/metrics', () => {
     const ofSpool = (name: string) => after.get(`sepm_intake_${name}{mailbox="spool",service="sepm-intake"}`);
     expect(ofSpool('mails_seen_total')).toBe(2);
     expect(ofSpool('mails_accepted_total')).toBe(1);
-    expect(after.get('sepm_intake_mails_rejected_total{reason="subject_not_matched",service="sepm-intake"}')).toBe(1);
+    expect(after.get('sepm_intake_mails_rejected_total{reason="sender_not_allowed",service="sepm-intake"}')).toBe(1);
     expect(ofSpool('seconds_since_last_mail')).toBeGreaterThanOrEqual(0);
     expect(sum(after, 'sepm_intake_jobs{queue="incident-ready"')).toBeGreaterThanOrEqual(1);
     // Every queue shows up, with every state, even when empty.

@@ -303,7 +303,6 @@ describe('spool directory, replay and npm start', () => {
         toIncidents: () => [],
         soar: {} as SoarClient,
         mergeWindowMs: 0,
-        rejectUntrusted: false,
       },
     });
     try {

@@ -1,13 +1,13 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../config/load.ts';
-import { analyzeMail, analyzeOptionsFromConfig, type AnalyzeOptions } from '../../intake/analyze.ts';
-import type { MailParseResult } from '../../mail/types.ts';
+import { analyzeOptionsFromConfig, decideMail, type AnalyzeOptions, type MailDecision } from '../../intake/analyze.ts';
 import { parseCommandArgs } from '../args.ts';
 
 /**
- * `sepm-intake parse <file.eml | - | dir | files…> [--config FILE]`: runs the per-mail pipeline (decode → sender
- * check → extract → artifacts → whitelist) and prints the decision. One mail → one pretty JSON document; several
+ * `sepm-intake parse <file.eml | - | dir | files…> [--config FILE]`: runs the intake worker's decision
+ * (intake/analyze.ts decideMail: envelope filter → decode → sender check → extract → artifacts → whitelist) and
+ * prints it, with `decidedBy` naming the stage that decided; `accepted` and `rejectReason` are what the service does. One mail → one pretty JSON document; several
  * files or a directory → one JSON line per mail (with its `file`). Exit 0 when every mail was read; 1 when an input
  * could not be read (missing file, not a mail), with a one-line error per input on stderr.
  */
@@ -34,7 +34,7 @@ export async function run(args: string[]): Promise<number> {
   return failed ? 1 : 0;
 }
 
-type Outcome = { result: MailParseResult } | { error: string };
+type Outcome = { result: MailDecision } | { error: string };
 
 async function parseOne(input: string, options: AnalyzeOptions): Promise<Outcome> {
   let raw: Buffer;
@@ -43,7 +43,7 @@ async function parseOne(input: string, options: AnalyzeOptions): Promise<Outcome
   } catch (err) {
     return { error: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
   }
-  const result = await analyzeMail(raw, options);
+  const result = await decideMail(raw, options);
   if (result.rejectReason === 'unreadable') {
     return { error: `not a readable mail (${result.sender.reasons[0] ?? 'MIME decoding failed'})` };
   }

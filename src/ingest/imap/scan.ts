@@ -9,6 +9,7 @@ import type { CursorStore } from './cursor-store.ts';
 import type { EnqueueInput, IntakeProducer } from '../../jobs/intake-queue.ts';
 import { recordQuarantine } from '../quarantine-log.ts';
 import { QUARANTINE_KEYWORD, triageMessage, type QuarantineRecord } from '../triage.ts';
+import { expireProcessed, QUEUED_KEYWORD } from './retention.ts';
 
 /**
  * One pass over a selected mailbox: everything past the cursor (or, on first run / UIDVALIDITY change, every
@@ -43,6 +44,12 @@ const PREFETCH_BYTES = 256 * 1024;
 /** Source bytes fetched per round trip at most (bounds memory when large mails queue up), bytes. */
 const MAX_FETCH_BYTES = 16 * 1024 * 1024;
 
+/**
+ * UIDs per UID SEARCH, so one answer (and the array holding it) stays bounded whatever the mailbox size; a window
+ * is a range of the UID space, so a sparse mailbox costs more searches, never more memory.
+ */
+export const SEARCH_WINDOW_UIDS = 10_000;
+
 export async function scanMailbox(d: ScanDeps): Promise<ScanResult> {
   const mailbox = d.client.mailbox;
   if (!mailbox)
@@ -51,46 +58,64 @@ export async function scanMailbox(d: ScanDeps): Promise<ScanResult> {
     });
   const uidValidity = String(mailbox.uidValidity);
   const cursor = await d.cursors.get();
-  const total: ScanResult = { enqueued: 0, ignored: 0, quarantined: 0 };
-  let uids: number[];
-  let floor = 0;
-  if (cursor && cursor.uidValidity === uidValidity) {
-    uids = toList(await d.client.search({ uid: `${cursor.lastUid + 1}:*` }, { uid: true })).filter(
-      (u) => u > cursor.lastUid,
+  const known = cursor !== undefined && cursor.uidValidity === uidValidity;
+  if (cursor && !known)
+    d.logger.warn(
+      { source: d.source.name, old: cursor.uidValidity, uidValidity },
+      'UIDVALIDITY changed: rescanning mailbox',
     );
-  } else {
-    // First run or UIDVALIDITY changed: every UID we knew is meaningless. Rescan what is not yet processed
-    // (unseen when we mark \Seen, everything otherwise: processed mail was moved away); job ids dedupe.
-    if (cursor)
-      d.logger.warn(
-        { source: d.source.name, old: cursor.uidValidity, uidValidity },
-        'UIDVALIDITY changed: rescanning mailbox',
-      );
-    const all = toList(await d.client.search({ all: true }, { uid: true }));
-    floor = all.length ? Math.max(...all) : 0;
-    uids = d.source.markSeen ? toList(await d.client.search({ seen: false }, { uid: true })) : all;
+  // First run or UIDVALIDITY changed: every UID we knew is meaningless. Rescan what is not yet processed (unseen
+  // when we mark \Seen, everything otherwise: processed mail was moved away); job ids dedupe.
+  const unseenOnly = !known && d.source.markSeen;
+  const scan: WindowScan = { d, uidValidity, unseenOnly, total: { enqueued: 0, ignored: 0, quarantined: 0 } };
+  // UIDs below UIDNEXT (as of SELECT) are searched window by window; newer mail is picked up by the open tail.
+  const top = Math.max(0, Number(mailbox.uidNext ?? 1) - 1);
+  let lo = known ? cursor.lastUid + 1 : 1;
+  d.logger.debug({ cursor, uidValidity, from: lo, top }, 'mailbox scan');
+  for (; lo <= top && !d.stopRequested(); lo += SEARCH_WINDOW_UIDS) {
+    const hi = Math.min(top, lo + SEARCH_WINDOW_UIDS - 1);
+    await scanRange(scan, lo, `${lo}:${hi}`);
+    if (d.stopRequested()) return scan.total;
+    // Everything up to hi is settled: searched and processed now, or \Seen (processed before) on a rescan.
+    d.assertHolder();
+    await d.cursors.advance({ uidValidity, lastUid: hi });
   }
+  if (d.stopRequested()) return scan.total;
+  // `n:*` names the highest UID even when it is below n, hence the filter in scanRange.
+  await scanRange(scan, lo, `${lo}:*`);
+  if (!known && !d.stopRequested()) {
+    d.assertHolder();
+    await d.cursors.advance({ uidValidity, lastUid: top });
+  }
+  if (!d.stopRequested()) {
+    d.assertHolder();
+    await expireProcessed(d);
+  }
+  return scan.total;
+}
+
+interface WindowScan {
+  d: ScanDeps;
+  uidValidity: string;
+  unseenOnly: boolean;
+  total: ScanResult;
+}
+
+/** One UID SEARCH over `range` (UIDs ≥ lo), processed in FETCH batches; the cursor follows each batch. */
+async function scanRange(s: WindowScan, lo: number, range: string): Promise<void> {
+  const { d, uidValidity } = s;
+  const criteria = s.unseenOnly ? { uid: range, seen: false } : { uid: range };
+  const uids = toList(await d.client.search(criteria, { uid: true })).filter((u) => u >= lo);
   uids.sort((a, b) => a - b);
-  d.logger.debug({ cursor, uidValidity, pending: uids.length }, 'mailbox scan');
   for (let i = 0; i < uids.length && !d.stopRequested(); i += d.batchSize) {
     const batch = uids.slice(i, i + d.batchSize);
     const r = await processBatch(d, batch, uidValidity);
-    total.enqueued += r.enqueued;
-    total.ignored += r.ignored;
-    total.quarantined += r.quarantined;
+    s.total.enqueued += r.enqueued;
+    s.total.ignored += r.ignored;
+    s.total.quarantined += r.quarantined;
     d.assertHolder();
     await d.cursors.advance({ uidValidity, lastUid: batch[batch.length - 1] as number });
   }
-  // After a complete rescan, UIDs up to the highest one seen are settled (the \Seen ones were processed before).
-  // Only now: a rescan cut short must resume from its last finished batch, not skip what it did not reach.
-  if (floor > 0 && !d.stopRequested()) {
-    d.assertHolder();
-    await d.cursors.advance({ uidValidity, lastUid: floor });
-  } else if (!cursor || cursor.uidValidity !== uidValidity) {
-    d.assertHolder();
-    await d.cursors.advance({ uidValidity, lastUid: 0 });
-  }
-  return total;
 }
 
 async function processBatch(d: ScanDeps, uids: number[], uidValidity: string): Promise<ScanResult> {
@@ -152,7 +177,9 @@ async function processBatch(d: ScanDeps, uids: number[], uidValidity: string): P
 async function markProcessed(d: ScanDeps, uids: number[]): Promise<void> {
   if (uids.length === 0) return;
   const range = uids.join(',');
-  if (d.source.markSeen) await d.client.messageFlagsAdd(range, ['\\Seen'], { uid: true });
+  // The keyword marks mail this service queued: the only mail deleteProcessedAfterDays may expunge (retention.ts).
+  const flags = d.source.markSeen ? ['\\Seen', QUEUED_KEYWORD] : [QUEUED_KEYWORD];
+  await d.client.messageFlagsAdd(range, flags, { uid: true });
   if (d.source.processedFolder) await d.client.messageMove(range, d.source.processedFolder, { uid: true });
 }
 

@@ -52,7 +52,6 @@ function harness(
     result?: MailParseResult | Error;
     soarError?: Error;
     incidents?: NewIncident[];
-    rejectUntrusted?: boolean;
   } = {},
 ) {
   const calls: { input: NewIncident; options: FindOrCreateOptions }[] = [];
@@ -76,7 +75,6 @@ function harness(
     toIncidents: () => opts.incidents ?? [incident('k1')],
     soar,
     mergeWindowMs: 3_600_000,
-    rejectUntrusted: opts.rejectUntrusted ?? false,
     handOff: async (jobId, data) => {
       handOffs.push({ jobId, data });
     },
@@ -87,7 +85,7 @@ function harness(
 describe('intake job processing', () => {
   it('without a verified origin seal the mail is still ingested but its trusted verdict is handed on as untrusted', async () => {
     for (const ctx of [undefined, { originVerified: false }]) {
-      const h = harness({ rejectUntrusted: true });
+      const h = harness();
       const r = await processIntake(job, h.deps, ctx);
       expect(r).toEqual({ status: 'ingested', incidents: [{ id: 7, outcome: 'created', dedupKey: 'k1' }] });
       expect(h.calls).toHaveLength(1);
@@ -126,9 +124,10 @@ describe('intake job processing', () => {
     }
   });
 
-  it('rejects untrusted senders only when sender checks are configured', async () => {
+  it('takes sender_untrusted from the decision: an accepted untrusted mail is ingested (the gate is decideMail)', async () => {
     const untrusted = parsed({ sender: { verdict: 'untrusted', reasons: ['spf=fail'], autoReply: false } });
-    expect(await processIntake(job, harness({ result: untrusted, rejectUntrusted: true }).deps)).toEqual({
+    const rejected = { ...untrusted, accepted: false, rejectReason: 'sender_untrusted' };
+    expect(await processIntake(job, harness({ result: rejected }).deps)).toEqual({
       status: 'rejected',
       reason: 'sender_untrusted',
     });

@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { analyzeMail } from '../../../src/intake/analyze.ts';
+import { analyzeMail, RejectReasons } from '../../../src/intake/analyze.ts';
 import { extractNotification } from '../../../src/mail/extract.ts';
 import { FIXTURE_DIR, fixtureOptions } from '../../helpers/fixture-config.ts';
 
@@ -42,7 +42,7 @@ const corpus = readdirSync(dir)
   .filter((f) => f.endsWith('.eml'))
   .sort()
   .map((f) => readFileSync(`${dir}${f}`));
-const REASONS = ['not_risk', 'sender_not_allowed', 'auto_reply', 'too_large', 'unreadable', 'no_events'];
+const REASONS = Object.values(RejectReasons) as string[];
 
 describe('robustness', () => {
   it('never throws on mutated fixture mails and always returns a consistent decision', async () => {
