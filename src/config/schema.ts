@@ -100,6 +100,11 @@ export const imapSourceSchema = z
     noMailWarnHours: z.number().min(0).default(24),
     /** Re-issue IDLE / NOOP this often so a dead connection is noticed, seconds. */
     idleRefreshSec: z.number().int().min(5).default(240),
+    /**
+     * While in IDLE, also ask with NOOP this often, ms (0 = trust IDLE alone). Servers that send no untagged
+     * EXISTS promptly inside IDLE (Cyrus without idled looks every 60 s) answer a NOOP with new mail at once.
+     */
+    idlePollMs: z.number().int().min(0).max(60_000).default(1000),
   })
   .strict()
   .refine((c) => c.secure || c.requireTls || isLoopbackHost(c.host), {

@@ -146,7 +146,7 @@ service stats {
 }
 
 /** A CA plus a server certificate for 127.0.0.1/localhost signed by it (the simulators' generator); returns the CA file. */
-async function generateCerts(dir: string): Promise<string> {
+export async function generateCerts(dir: string): Promise<string> {
   const tls = await generateTls();
   writeFileSync(join(dir, 'server.pem'), tls.cert);
   writeFileSync(join(dir, 'server.key'), tls.key, { mode: 0o600 });
@@ -182,16 +182,16 @@ async function canConnect(port: number): Promise<boolean> {
   });
 }
 
-async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+export async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
     if (await canConnect(port)) return;
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`dovecot did not listen on ${port} within ${timeoutMs} ms`);
+  throw new Error(`nothing listened on ${port} within ${timeoutMs} ms`);
 }
 
-async function waitForPortClosed(port: number, timeoutMs: number): Promise<void> {
+export async function waitForPortClosed(port: number, timeoutMs: number): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
     if (!(await canConnect(port))) return;

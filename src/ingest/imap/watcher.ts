@@ -9,6 +9,7 @@ import { DEFAULT_BACKOFF, ReconnectBackoff, type BackoffSettings } from '../../s
 import { CursorStore } from './cursor-store.ts';
 import { createImapClient, toImapError } from './client.ts';
 import { scanMailbox } from './scan.ts';
+import { ensureFolders } from './folders.ts';
 import type { IntakeProducer } from '../../jobs/intake-queue.ts';
 import { LockLease, withTimeout } from './lease.ts';
 import { MailboxLock } from './mailbox-lock.ts';
@@ -55,6 +56,12 @@ export interface ImapWatcherOptions {
   timing?: Partial<WatcherTiming>;
   /** Overrides the IMAP client factory (tests). */
   createClient?: (src: ImapSourceConfig) => ImapFlow;
+}
+
+/** Per-session IDLE bookkeeping: how to wake the current IDLE wait, and when the next liveness NOOP is due (epoch ms). */
+interface IdleSession {
+  wake: () => void;
+  refreshDue: number;
 }
 
 export type WatcherState = 'new' | 'standby' | 'connecting' | 'active' | 'stopped';
@@ -152,11 +159,11 @@ export class ImapWatcher {
     const client = (this.o.createClient ?? createImapClient)(this.o.source);
     this.client = client;
     let dirty = true;
-    let wake: () => void = () => undefined;
+    const session: IdleSession = { wake: () => undefined, refreshDue: Date.now() + this.refreshMs() };
     client.on('error', (err: Error) => this.log.warn({ err: err.message }, 'imap connection error'));
     client.on('exists', () => {
       dirty = true;
-      wake();
+      session.wake();
     });
     const closed = new Promise<'closed'>((resolve) => client.once('close', () => resolve('closed')));
     const unsubscribe = lease.onLost(() => client.close());
@@ -164,7 +171,7 @@ export class ImapWatcher {
       this.state = 'connecting';
       await client.connect();
       backoff.connected();
-      await this.ensureFolders(client);
+      await ensureFolders(client, this.folders());
       await client.mailboxOpen(this.o.source.mailbox);
       this.state = 'active';
       this.log.info('imap session open');
@@ -183,17 +190,8 @@ export class ImapWatcher {
           if (!this.stopping && client.usable) await withTimeout(client.noop(), this.t.noopTimeoutMs);
           continue;
         }
-        const woken = new Promise<'exists'>((resolve) => (wake = () => resolve('exists')));
-        void client.idle().catch(() => undefined);
-        const refresh = this.delay(this.o.source.idleRefreshSec * 1000);
-        const why = await Promise.race([woken, refresh.promise, closed, this.stopSignal]);
-        refresh.cancel();
-        wake = () => undefined;
-        if (why === 'refresh') {
-          this.warnIfQuiet();
-          await withTimeout(client.noop(), this.t.noopTimeoutMs);
-          dirty = true;
-        }
+        // OR, not assign: an EXISTS in the NOOP's answer has already set dirty through the 'exists' handler.
+        if (await this.idleOnce(client, session, closed)) dirty = true;
       }
     } finally {
       unsubscribe();
@@ -201,6 +199,36 @@ export class ImapWatcher {
       else client.close();
       this.client = undefined;
     }
+  }
+
+  /**
+   * One IDLE round; true when the mailbox should be scanned. Ends on new mail (untagged EXISTS), at the next
+   * NOOP poll (idlePollMs: the fallback for servers that hold EXISTS back inside IDLE), at the idleRefreshSec
+   * liveness NOOP (which also rescans, the safety net), on close or on stop.
+   */
+  private async idleOnce(client: ImapFlow, session: IdleSession, closed: Promise<'closed'>): Promise<boolean> {
+    const woken = new Promise<'exists'>((resolve) => (session.wake = () => resolve('exists')));
+    void client.idle().catch(() => undefined);
+    const untilRefresh = Math.max(0, session.refreshDue - Date.now());
+    const pollMs = this.o.source.idlePollMs;
+    const timer = this.delay(pollMs > 0 ? Math.min(pollMs, untilRefresh) : untilRefresh);
+    const why = await Promise.race([woken, timer.promise, closed, this.stopSignal]);
+    timer.cancel();
+    session.wake = () => undefined;
+    if (why === 'exists') return true;
+    if (why !== 'refresh' || this.stopping || !client.usable) return false;
+    const refresh = Date.now() >= session.refreshDue;
+    if (refresh) {
+      session.refreshDue = Date.now() + this.refreshMs();
+      this.warnIfQuiet();
+    }
+    // The NOOP ends the IDLE; new mail arrives as an untagged EXISTS in its answer and sets dirty via 'exists'.
+    await withTimeout(client.noop(), this.t.noopTimeoutMs);
+    return refresh;
+  }
+
+  private refreshMs(): number {
+    return this.o.source.idleRefreshSec * 1000;
   }
 
   private async scan(client: ImapFlow, lease: LockLease): Promise<void> {
@@ -226,11 +254,11 @@ export class ImapWatcher {
     }
   }
 
-  private async ensureFolders(client: ImapFlow): Promise<void> {
+  private folders(): string[] {
     const s = this.o.source;
-    for (const f of [s.processedFolder, s.quarantineFolder, s.ignoredFolder]) {
-      if (f && f !== s.mailbox) await client.mailboxCreate(f);
-    }
+    return [s.processedFolder, s.quarantineFolder, s.ignoredFolder].filter(
+      (f): f is string => f !== undefined && f !== s.mailbox,
+    );
   }
 
   private warnIfQuiet(): void {
