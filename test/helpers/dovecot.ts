@@ -44,7 +44,15 @@ export function ensureDovecotInstalled(): void {
   });
 }
 
-export async function startDovecot(): Promise<DovecotInstance> {
+export interface DovecotOptions {
+  /**
+   * Log in with OAuth2 (XOAUTH2 / OAUTHBEARER) instead of the static password: Dovecot's oauth2 passdb asks this
+   * RFC 7662 introspection URL (POST token=…) whether a token is active and whose it is (test/helpers/fake-oauth.ts).
+   */
+  oauth2IntrospectionUrl?: string;
+}
+
+export async function startDovecot(options: DovecotOptions = {}): Promise<DovecotInstance> {
   ensureDovecotInstalled();
   const dir = mkdtempSync(join(tmpdir(), 'sepm-dovecot-'));
   // Login processes (dovenull) and mail processes (uid 65534) must traverse the instance dir.
@@ -54,7 +62,20 @@ export async function startDovecot(): Promise<DovecotInstance> {
   const [port, starttlsPort] = [await freePort(), await freePort()];
   const caFile = await generateCerts(dir);
   const password = randomBytes(8).toString('hex');
-  writeFileSync(join(dir, 'dovecot.conf'), dovecotConf(dir, port, starttlsPort, password));
+  writeFileSync(join(dir, 'dovecot.conf'), dovecotConf(dir, port, starttlsPort, password, options));
+  if (options.oauth2IntrospectionUrl) {
+    writeFileSync(
+      join(dir, 'oauth2.conf.ext'),
+      [
+        'introspection_mode = post',
+        `introspection_url = ${options.oauth2IntrospectionUrl}`,
+        'username_attribute = username',
+        'active_attribute = active',
+        'active_value = true',
+        '',
+      ].join('\n'),
+    );
+  }
   let child: ChildProcess | undefined;
 
   const start = async (): Promise<void> => {
@@ -93,7 +114,23 @@ export async function startDovecot(): Promise<DovecotInstance> {
   };
 }
 
-function dovecotConf(dir: string, port: number, starttlsPort: number, password: string): string {
+function dovecotConf(dir: string, port: number, starttlsPort: number, password: string, o: DovecotOptions): string {
+  // With OAuth2 the static password still logs the test side in (PLAIN/LOGIN); tokens go to the oauth2 passdb.
+  const passdb = `auth_mechanisms = plain login${o.oauth2IntrospectionUrl ? ' xoauth2 oauthbearer' : ''}
+passdb {
+  driver = static
+  args = password=${password}
+  mechanisms = plain login
+}${
+    o.oauth2IntrospectionUrl
+      ? `
+passdb {
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = ${dir}/oauth2.conf.ext
+}`
+      : ''
+  }`;
   return `
 instance_name = sepm-test-${port}
 base_dir = ${dir}/run
@@ -114,11 +151,7 @@ ssl = yes
 ssl_cert = <${dir}/server.pem
 ssl_key = <${dir}/server.key
 disable_plaintext_auth = yes
-auth_mechanisms = plain login
-passdb {
-  driver = static
-  args = password=${password}
-}
+${passdb}
 userdb {
   driver = static
   args = uid=${MAIL_UID} gid=${MAIL_GID} home=${dir}/mail/%u

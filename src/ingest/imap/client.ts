@@ -11,9 +11,12 @@ import { AppError, ErrorCodes } from '../../shared/errors.ts';
 export function imapClientOptions(
   src: ImapSourceConfig,
   readText = (p: string) => readFileSync(p, 'utf8'),
+  /** A fresh OAuth2 access token for this connection (from the source's token provider, oauth2.ts). */
+  oauthToken?: string,
 ): ImapFlowOptions {
-  if (!src.password && !src.accessToken) {
-    throw new AppError(ErrorCodes.IMAP_AUTH_FAILED, `imap source ${src.name}: set password or accessToken`);
+  const accessToken = oauthToken ?? src.accessToken;
+  if (!src.password && !accessToken) {
+    throw new AppError(ErrorCodes.IMAP_AUTH_FAILED, `imap source ${src.name}: set password, accessToken or oauth2`);
   }
   let ca: string | undefined;
   if (src.caBundle) {
@@ -29,9 +32,8 @@ export function imapClientOptions(
       );
     }
   }
-  const auth = src.accessToken
-    ? { user: src.user, accessToken: src.accessToken }
-    : { user: src.user, pass: src.password as string };
+  // imapflow prefers OAUTHBEARER and falls back to XOAUTH2, whichever the server offers.
+  const auth = accessToken ? { user: src.user, accessToken } : { user: src.user, pass: src.password as string };
   return {
     host: src.host,
     port: src.port,
@@ -50,8 +52,8 @@ export function imapClientOptions(
   };
 }
 
-export function createImapClient(src: ImapSourceConfig): ImapFlow {
-  return new ImapFlow(imapClientOptions(src));
+export function createImapClient(src: ImapSourceConfig, oauthToken?: string): ImapFlow {
+  return new ImapFlow(imapClientOptions(src, undefined, oauthToken));
 }
 
 function isIp(host: string): boolean {

@@ -10,6 +10,7 @@ import { CursorStore } from './cursor-store.ts';
 import { createImapClient, toImapError } from './client.ts';
 import { scanMailbox } from './scan.ts';
 import { ensureFolders } from './folders.ts';
+import { createTokenProvider, type TokenProvider } from './oauth2.ts';
 import type { IntakeProducer } from '../../jobs/intake-queue.ts';
 import { LockLease, withTimeout } from './lease.ts';
 import { MailboxLock } from './mailbox-lock.ts';
@@ -54,8 +55,8 @@ export interface ImapWatcherOptions {
   producer: IntakeProducer;
   logger: Logger;
   timing?: Partial<WatcherTiming>;
-  /** Overrides the IMAP client factory (tests). */
-  createClient?: (src: ImapSourceConfig) => ImapFlow;
+  /** Overrides the IMAP client factory (tests); oauthToken is the token provider's token for this connection. */
+  createClient?: (src: ImapSourceConfig, oauthToken?: string) => ImapFlow;
 }
 
 /** Per-session IDLE bookkeeping: how to wake the current IDLE wait, and when the next liveness NOOP is due (epoch ms). */
@@ -81,6 +82,8 @@ export class ImapWatcher {
   private readonly log: Logger;
   private readonly lock: MailboxLock;
   private readonly cursors: CursorStore;
+  /** Set when the source uses oauth2: a valid access token for every connection. */
+  private readonly tokens: TokenProvider | undefined;
 
   constructor(options: ImapWatcherOptions) {
     this.o = options;
@@ -88,6 +91,8 @@ export class ImapWatcher {
     this.log = options.logger.child({ source: options.source.name, mailbox: options.source.mailbox });
     this.lock = new MailboxLock(options.redis, options.prefix, options.source.name, { ttlMs: this.t.lockTtlMs });
     this.cursors = new CursorStore(options.redis, options.prefix, options.source.name);
+    const oauth2 = options.source.oauth2;
+    this.tokens = oauth2 ? createTokenProvider(options.source.name, oauth2) : undefined;
     this.stopSignal = new Promise((resolve) => (this.fireStop = () => resolve('stop')));
   }
 
@@ -144,6 +149,8 @@ export class ImapWatcher {
         await this.runSession(lease, backoff);
       } catch (err) {
         const e = toImapError(err, this.o.source.name);
+        // A refused token may have been revoked before its expiry: the next attempt asks for a new one.
+        if (e.code === ErrorCodes.IMAP_AUTH_FAILED) this.tokens?.invalidate();
         this.log.warn({ code: e.code, err: e.message }, 'imap session ended');
       }
       if (this.stopping || lease.lost) return;
@@ -156,7 +163,8 @@ export class ImapWatcher {
   }
 
   private async runSession(lease: LockLease, backoff: ReconnectBackoff): Promise<void> {
-    const client = (this.o.createClient ?? createImapClient)(this.o.source);
+    const oauthToken = this.tokens ? await this.tokens.token() : undefined;
+    const client = (this.o.createClient ?? createImapClient)(this.o.source, oauthToken);
     this.client = client;
     let dirty = true;
     const session: IdleSession = { wake: () => undefined, refreshDue: Date.now() + this.refreshMs() };

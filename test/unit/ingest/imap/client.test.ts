@@ -38,7 +38,7 @@ describe('IMAP client options', () => {
 
   it('refuses a source without credentials or with an unreadable CA bundle, naming the source', () => {
     expect(() => imapClientOptions(imapSourceSchema.parse(base), read)).toThrow(
-      /imap source box: set password or accessToken/,
+      /imap source box: set password, accessToken or oauth2/,
     );
     const failing = (): string => {
       throw new Error('ENOENT');
