@@ -2,18 +2,10 @@ import { request, type Dispatcher } from 'undici';
 import { OAUTH2_TOKEN_URLS, type ImapSourceConfig } from '../../config/schema.ts';
 import { AppError, ErrorCodes } from '../../shared/errors.ts';
 import { buildTlsDispatcher } from '../../shared/http/tls-dispatcher.ts';
+import { createMsalTokenProvider } from './oauth2-msal.ts';
+import type { TokenProvider } from './token-provider.ts';
 
 type OAuth2Config = NonNullable<ImapSourceConfig['oauth2']>;
-
-/**
- * Access tokens for one mailbox (RFC 6749 token endpoint): client credentials (Microsoft 365 app-only access) or a
- * refresh token (Gmail, any OAuth2 server). A token is reused while it has more than its margin left, so every
- * connection starts with one that is valid; `invalidate()` after the server refused a token forces a new one.
- */
-export interface TokenProvider {
-  token(): Promise<string>;
-  invalidate(): void;
-}
 
 /** Default scope of Exchange Online IMAP for app-only (client credentials) access. */
 const MICROSOFT_IMAP_SCOPE = 'https://outlook.office365.com/.default';
@@ -47,6 +39,10 @@ export function createTokenProvider(
   now: () => number = Date.now,
   dispatcher: Dispatcher = buildTlsDispatcher({ configKey: `mail.imap.${sourceName}.oauth2`, caBundle: o.caBundle }),
 ): TokenProvider {
+  // Microsoft 365 app-only access goes through MSAL; an explicit tokenUrl (another cloud, a test) stays generic.
+  if (o.provider === 'microsoft' && o.flow === 'client_credentials' && !o.tokenUrl) {
+    return createMsalTokenProvider(sourceName, o, dispatcher);
+  }
   const url = tokenUrlOf(o);
   let current: { token: string; renewAt: number } | undefined;
   let inFlight: Promise<string> | undefined;
