@@ -107,8 +107,13 @@ describe('IMAP ingest against Cyrus (Debian cyrus-imapd, stock settings)', () =>
         Array.from({ length: 10 }, (_, i) => makeAlertMail(5 + i, { tag: 'cyr' })),
       );
       await waitUntil(async () => (await incidents()) === 15, 60_000, '15 incidents after the restart');
+      // The move to processedFolder follows the enqueue of each batch: the incidents can be there before it.
+      await waitUntil(
+        async () => (await mailboxState(cyrus, user, 'INBOX.processed')).exists === 15,
+        15_000,
+        'all 15 mails moved to INBOX.processed',
+      );
       expect(await mailboxState(cyrus, user)).toEqual({ exists: 0, unseen: [] });
-      expect((await mailboxState(cyrus, user, 'INBOX.processed')).exists).toBe(15);
       expect(service.sources()).toEqual([expect.objectContaining({ name: 'alerts', state: 'active' })]);
     } finally {
       await service.stop(5000);
