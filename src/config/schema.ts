@@ -74,6 +74,51 @@ export const sepmSchema = z
     message: 'http is accepted only for a loopback host (localhost, 127.0.0.0/8, ::1); SEPM must be reached over https',
   });
 
+/** Token endpoints of the named providers; `generic` needs `tokenUrl`. */
+export const OAUTH2_TOKEN_URLS = {
+  google: 'https://oauth2.googleapis.com/token',
+  microsoft: 'https://login.microsoftonline.com/{tenantId}/oauth2/v2.0/token',
+} as const;
+
+export const oauth2Schema = z
+  .object({
+    /** client_credentials (Microsoft 365 app-only) or refresh_token (Gmail, any OAuth2 server). */
+    flow: z.enum(['client_credentials', 'refresh_token']),
+    provider: z.enum(['microsoft', 'google', 'generic']).default('generic'),
+    /** Token endpoint; defaults per provider (microsoft from tenantId). https, or http to a loopback host. */
+    tokenUrl: z.string().url().optional(),
+    /** Microsoft Entra tenant (id or domain), for provider microsoft. */
+    tenantId: z.string().min(1).optional(),
+    clientId: z.string().min(1),
+    clientSecret: secret,
+    refreshToken: secret,
+    /** Space-separated scopes; microsoft defaults to https://outlook.office365.com/.default. */
+    scope: z.string().optional(),
+    /** PEM file with extra CA(s) for the token endpoint. */
+    caBundle: z.string().optional(),
+  })
+  .strict()
+  .refine((o) => o.flow !== 'refresh_token' || o.refreshToken, {
+    path: ['refreshToken'],
+    message: 'the refresh_token flow needs refreshToken (or refreshTokenFile)',
+  })
+  .refine((o) => o.flow !== 'client_credentials' || o.clientSecret, {
+    path: ['clientSecret'],
+    message: 'the client_credentials flow needs clientSecret (or clientSecretFile)',
+  })
+  .refine((o) => o.provider !== 'generic' || o.tokenUrl, {
+    path: ['tokenUrl'],
+    message: 'provider generic needs tokenUrl',
+  })
+  .refine((o) => o.provider !== 'microsoft' || o.tokenUrl || o.tenantId, {
+    path: ['tenantId'],
+    message: 'provider microsoft needs tenantId (or tokenUrl)',
+  })
+  .refine((o) => !o.tokenUrl || o.tokenUrl.startsWith('https:') || isLoopbackHost(new URL(o.tokenUrl).hostname), {
+    path: ['tokenUrl'],
+    message: 'must be https (http only to a loopback host)',
+  });
+
 export const imapSourceSchema = z
   .object({
     name: z
@@ -88,8 +133,10 @@ export const imapSourceSchema = z
     requireTls: z.boolean().default(true),
     user: z.string().min(1),
     password: secret,
-    /** OAuth2 access token (XOAUTH2) instead of a password. */
+    /** A fixed OAuth2 access token (XOAUTH2/OAUTHBEARER) instead of a password; expires, prefer oauth2. */
     accessToken: secret,
+    /** OAuth2 that refreshes: a fresh access token for every connection (see docs/configuration.md). */
+    oauth2: oauth2Schema.optional(),
     mailbox: z.string().default('INBOX'),
     caBundle: z.string().optional(),
     /** Mark processed mail \Seen. */
@@ -109,6 +156,11 @@ export const imapSourceSchema = z
     noMailWarnHours: z.number().min(0).default(24),
     /** Re-issue IDLE / NOOP this often so a dead connection is noticed, seconds. */
     idleRefreshSec: z.number().int().min(5).default(240),
+    /**
+     * While in IDLE, also ask with NOOP this often, ms (0 = trust IDLE alone). Servers that send no untagged
+     * EXISTS promptly inside IDLE (Cyrus without idled looks every 60 s) answer a NOOP with new mail at once.
+     */
+    idlePollMs: z.number().int().min(0).max(60_000).default(1000),
   })
   .strict()
   .refine((c) => c.secure || c.requireTls || isLoopbackHost(c.host), {

@@ -21,6 +21,8 @@ export const ErrorCodes = {
   // ingest
   IMAP_CONNECT_FAILED: 'IMAP_CONNECT_FAILED',
   IMAP_AUTH_FAILED: 'IMAP_AUTH_FAILED',
+  /** The OAuth2 token endpoint refused or failed to issue an access token for a mailbox. */
+  IMAP_TOKEN_FAILED: 'IMAP_TOKEN_FAILED',
   MAILBOX_LOCK_LOST: 'MAILBOX_LOCK_LOST',
   SPOOL_IO: 'SPOOL_IO',
   // SEPM

@@ -44,10 +44,19 @@ export function ensureDovecotInstalled(): void {
   });
 }
 
-/** `baseDir`: where the instance directory goes (default the OS temp dir; /dev/shm for mailboxes of many files). */
-export async function startDovecot(opts: { baseDir?: string } = {}): Promise<DovecotInstance> {
+export interface DovecotOptions {
+  /**
+   * Log in with OAuth2 (XOAUTH2 / OAUTHBEARER) instead of the static password: Dovecot's oauth2 passdb asks this
+   * RFC 7662 introspection URL (POST token=…) whether a token is active and whose it is (test/helpers/fake-oauth.ts).
+   */
+  oauth2IntrospectionUrl?: string;
+  /** Where the instance directory goes (default the OS temp dir; /dev/shm for mailboxes of many files). */
+  baseDir?: string;
+}
+
+export async function startDovecot(options: DovecotOptions = {}): Promise<DovecotInstance> {
   ensureDovecotInstalled();
-  const dir = mkdtempSync(join(opts.baseDir ?? tmpdir(), 'sepm-dovecot-'));
+  const dir = mkdtempSync(join(options.baseDir ?? tmpdir(), 'sepm-dovecot-'));
   // Login processes (dovenull) and mail processes (uid 65534) must traverse the instance dir.
   chmodSync(dir, 0o755);
   for (const d of ['mail', 'state']) mkdirSync(join(dir, d), { recursive: true });
@@ -55,7 +64,20 @@ export async function startDovecot(opts: { baseDir?: string } = {}): Promise<Dov
   const [port, starttlsPort] = [await freePort(), await freePort()];
   const caFile = await generateCerts(dir);
   const password = randomBytes(8).toString('hex');
-  writeFileSync(join(dir, 'dovecot.conf'), dovecotConf(dir, port, starttlsPort, password));
+  writeFileSync(join(dir, 'dovecot.conf'), dovecotConf(dir, port, starttlsPort, password, options));
+  if (options.oauth2IntrospectionUrl) {
+    writeFileSync(
+      join(dir, 'oauth2.conf.ext'),
+      [
+        'introspection_mode = post',
+        `introspection_url = ${options.oauth2IntrospectionUrl}`,
+        'username_attribute = username',
+        'active_attribute = active',
+        'active_value = true',
+        '',
+      ].join('\n'),
+    );
+  }
   let child: ChildProcess | undefined;
 
   const start = async (): Promise<void> => {
@@ -94,7 +116,23 @@ export async function startDovecot(opts: { baseDir?: string } = {}): Promise<Dov
   };
 }
 
-function dovecotConf(dir: string, port: number, starttlsPort: number, password: string): string {
+function dovecotConf(dir: string, port: number, starttlsPort: number, password: string, o: DovecotOptions): string {
+  // With OAuth2 the static password still logs the test side in (PLAIN/LOGIN); tokens go to the oauth2 passdb.
+  const passdb = `auth_mechanisms = plain login${o.oauth2IntrospectionUrl ? ' xoauth2 oauthbearer' : ''}
+passdb {
+  driver = static
+  args = password=${password}
+  mechanisms = plain login
+}${
+    o.oauth2IntrospectionUrl
+      ? `
+passdb {
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = ${dir}/oauth2.conf.ext
+}`
+      : ''
+  }`;
   return `
 instance_name = sepm-test-${port}
 base_dir = ${dir}/run
@@ -115,11 +153,7 @@ ssl = yes
 ssl_cert = <${dir}/server.pem
 ssl_key = <${dir}/server.key
 disable_plaintext_auth = yes
-auth_mechanisms = plain login
-passdb {
-  driver = static
-  args = password=${password}
-}
+${passdb}
 userdb {
   driver = static
   args = uid=${MAIL_UID} gid=${MAIL_GID} home=${dir}/mail/%u
@@ -147,7 +181,7 @@ service stats {
 }
 
 /** A CA plus a server certificate for 127.0.0.1/localhost signed by it (the simulators' generator); returns the CA file. */
-async function generateCerts(dir: string): Promise<string> {
+export async function generateCerts(dir: string): Promise<string> {
   const tls = await generateTls();
   writeFileSync(join(dir, 'server.pem'), tls.cert);
   writeFileSync(join(dir, 'server.key'), tls.key, { mode: 0o600 });
@@ -183,16 +217,16 @@ async function canConnect(port: number): Promise<boolean> {
   });
 }
 
-async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+export async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
     if (await canConnect(port)) return;
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`dovecot did not listen on ${port} within ${timeoutMs} ms`);
+  throw new Error(`nothing listened on ${port} within ${timeoutMs} ms`);
 }
 
-async function waitForPortClosed(port: number, timeoutMs: number): Promise<void> {
+export async function waitForPortClosed(port: number, timeoutMs: number): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
     if (!(await canConnect(port))) return;

@@ -181,6 +181,12 @@ describe('IMAP ingest end to end (Dovecot + Redis + embedded store)', () => {
       ];
       await appendMails(dovecot, user, mails);
       await waitUntil(async () => (await service.soar!.listIncidents()).length === 2, 20_000, '2 incidents');
+      // The move to quarantine follows the enqueue of the batch: the incidents can be there before it.
+      await waitUntil(
+        async () => (await mailboxState(dovecot, user, 'sepm-intake-quarantine')).exists === 1,
+        10_000,
+        'the over-size mail quarantined',
+      );
       const box = await imapFor(dovecot, user);
       try {
         await box.mailboxOpen('sepm-intake-quarantine');

@@ -11,9 +11,12 @@ import { AppError, ErrorCodes } from '../../shared/errors.ts';
 export function imapClientOptions(
   src: ImapSourceConfig,
   readText = (p: string) => readFileSync(p, 'utf8'),
+  /** A fresh OAuth2 access token for this connection (from the source's token provider, oauth2.ts). */
+  oauthToken?: string,
 ): ImapFlowOptions {
-  if (!src.password && !src.accessToken) {
-    throw new AppError(ErrorCodes.IMAP_AUTH_FAILED, `imap source ${src.name}: set password or accessToken`);
+  const accessToken = oauthToken ?? src.accessToken;
+  if (!src.password && !accessToken) {
+    throw new AppError(ErrorCodes.IMAP_AUTH_FAILED, `imap source ${src.name}: set password, accessToken or oauth2`);
   }
   let ca: string | undefined;
   if (src.caBundle) {
@@ -29,9 +32,8 @@ export function imapClientOptions(
       );
     }
   }
-  const auth = src.accessToken
-    ? { user: src.user, accessToken: src.accessToken }
-    : { user: src.user, pass: src.password as string };
+  // imapflow prefers OAUTHBEARER and falls back to XOAUTH2, whichever the server offers.
+  const auth = accessToken ? { user: src.user, accessToken } : { user: src.user, pass: src.password as string };
   return {
     host: src.host,
     port: src.port,
@@ -50,26 +52,53 @@ export function imapClientOptions(
   };
 }
 
-export function createImapClient(src: ImapSourceConfig): ImapFlow {
-  return new ImapFlow(imapClientOptions(src));
+export function createImapClient(src: ImapSourceConfig, oauthToken?: string): ImapFlow {
+  return new ImapFlow(imapClientOptions(src, undefined, oauthToken));
 }
 
 function isIp(host: string): boolean {
   return /^[\d.]+$/.test(host) || host.includes(':');
 }
 
-/** Maps imapflow failures onto our catalog so logs and status show a stable code. */
+/** Maps imapflow failures onto our catalog so logs and status show a stable code and the server's own words. */
 export function toImapError(err: unknown, sourceName: string): AppError {
   if (err instanceof AppError) return err;
-  const e = err as { authenticationFailed?: boolean; message?: string; code?: string };
+  const e = err as ImapflowErrorFields | undefined;
+  const said = serverSaid(e);
   if (e?.authenticationFailed) {
-    return new AppError(ErrorCodes.IMAP_AUTH_FAILED, `imap source ${sourceName}: authentication failed`, {
-      cause: err,
-    });
+    return new AppError(
+      ErrorCodes.IMAP_AUTH_FAILED,
+      `imap source ${sourceName}: authentication failed${said ? `: ${said}` : ''}`,
+      { cause: err },
+    );
   }
+  // imapflow's message for a NO/BAD answer is only "Command failed"; the server's text says why.
+  const base = e?.message ?? String(err);
   return new AppError(
     ErrorCodes.IMAP_CONNECT_FAILED,
-    `imap source ${sourceName}: ${e?.message ?? String(err)}${e?.code ? ` (${e.code})` : ''}`,
+    `imap source ${sourceName}: ${said ? `${base}: ${said}` : base}${e?.code ? ` (${e.code})` : ''}`,
     { retryable: true, cause: err },
   );
+}
+
+interface ImapflowErrorFields {
+  authenticationFailed?: boolean;
+  message?: string;
+  code?: string;
+  responseStatus?: string;
+  responseText?: string;
+  serverResponseCode?: string;
+  executedCommand?: string;
+}
+
+/**
+ * "CREATE → NO [CODE] text" from the fields imapflow sets on a tagged NO/BAD/BYE. Only the command's verb is
+ * taken from executedCommand: its arguments may be credentials (LOGIN).
+ */
+function serverSaid(e: ImapflowErrorFields | undefined): string {
+  if (!e?.responseStatus && !e?.responseText) return '';
+  const verb = /^\S+\s+([A-Za-z]+)/.exec(e.executedCommand ?? '')?.[1]?.toUpperCase();
+  const code = e.serverResponseCode ? `[${e.serverResponseCode}] ` : '';
+  const answer = `${e.responseStatus ?? ''} ${code}${e.responseText ?? ''}`.trim();
+  return verb ? `${verb} → ${answer}` : answer;
 }

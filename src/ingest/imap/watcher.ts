@@ -9,6 +9,9 @@ import { DEFAULT_BACKOFF, ReconnectBackoff, type BackoffSettings } from '../../s
 import { CursorStore } from './cursor-store.ts';
 import { createImapClient, toImapError } from './client.ts';
 import { scanMailbox } from './scan.ts';
+import { ensureFolders } from './folders.ts';
+import { createTokenProvider } from './oauth2.ts';
+import type { TokenProvider } from './token-provider.ts';
 import type { IntakeProducer } from '../../jobs/intake-queue.ts';
 import { LockLease } from './lease.ts';
 import { withTimeout } from '../../shared/timeout.ts';
@@ -54,8 +57,14 @@ export interface ImapWatcherOptions {
   producer: IntakeProducer;
   logger: Logger;
   timing?: Partial<WatcherTiming>;
-  /** Overrides the IMAP client factory (tests). */
-  createClient?: (src: ImapSourceConfig) => ImapFlow;
+  /** Overrides the IMAP client factory (tests); oauthToken is the token provider's token for this connection. */
+  createClient?: (src: ImapSourceConfig, oauthToken?: string) => ImapFlow;
+}
+
+/** Per-session IDLE bookkeeping: how to wake the current IDLE wait, and when the next liveness NOOP is due (epoch ms). */
+interface IdleSession {
+  wake: () => void;
+  refreshDue: number;
 }
 
 export type WatcherState = 'new' | 'standby' | 'connecting' | 'active' | 'stopped';
@@ -75,6 +84,8 @@ export class ImapWatcher {
   private readonly log: Logger;
   private readonly lock: MailboxLock;
   private readonly cursors: CursorStore;
+  /** Set when the source uses oauth2: a valid access token for every connection. */
+  private readonly tokens: TokenProvider | undefined;
 
   constructor(options: ImapWatcherOptions) {
     this.o = options;
@@ -82,6 +93,8 @@ export class ImapWatcher {
     this.log = options.logger.child({ source: options.source.name, mailbox: options.source.mailbox });
     this.lock = new MailboxLock(options.redis, options.prefix, options.source.name, { ttlMs: this.t.lockTtlMs });
     this.cursors = new CursorStore(options.redis, options.prefix, options.source.name);
+    const oauth2 = options.source.oauth2;
+    this.tokens = oauth2 ? createTokenProvider(options.source.name, oauth2) : undefined;
     this.stopSignal = new Promise((resolve) => (this.fireStop = () => resolve('stop')));
   }
 
@@ -138,6 +151,8 @@ export class ImapWatcher {
         await this.runSession(lease, backoff);
       } catch (err) {
         const e = toImapError(err, this.o.source.name);
+        // A refused token may have been revoked before its expiry: the next attempt asks for a new one.
+        if (e.code === ErrorCodes.IMAP_AUTH_FAILED) this.tokens?.invalidate();
         this.log.warn({ code: e.code, err: e.message }, 'imap session ended');
       }
       if (this.stopping || lease.lost) return;
@@ -150,14 +165,15 @@ export class ImapWatcher {
   }
 
   private async runSession(lease: LockLease, backoff: ReconnectBackoff): Promise<void> {
-    const client = (this.o.createClient ?? createImapClient)(this.o.source);
+    const oauthToken = this.tokens ? await this.tokens.token() : undefined;
+    const client = (this.o.createClient ?? createImapClient)(this.o.source, oauthToken);
     this.client = client;
     let dirty = true;
-    let wake: () => void = () => undefined;
+    const session: IdleSession = { wake: () => undefined, refreshDue: Date.now() + this.refreshMs() };
     client.on('error', (err: Error) => this.log.warn({ err: err.message }, 'imap connection error'));
     client.on('exists', () => {
       dirty = true;
-      wake();
+      session.wake();
     });
     const closed = new Promise<'closed'>((resolve) => client.once('close', () => resolve('closed')));
     const unsubscribe = lease.onLost(() => client.close());
@@ -165,7 +181,7 @@ export class ImapWatcher {
       this.state = 'connecting';
       await client.connect();
       backoff.connected();
-      await this.ensureFolders(client);
+      await ensureFolders(client, this.folders());
       await client.mailboxOpen(this.o.source.mailbox);
       this.state = 'active';
       this.log.info('imap session open');
@@ -184,17 +200,8 @@ export class ImapWatcher {
           if (!this.stopping && client.usable) await withTimeout(client.noop(), this.t.noopTimeoutMs);
           continue;
         }
-        const woken = new Promise<'exists'>((resolve) => (wake = () => resolve('exists')));
-        void client.idle().catch(() => undefined);
-        const refresh = this.delay(this.o.source.idleRefreshSec * 1000);
-        const why = await Promise.race([woken, refresh.promise, closed, this.stopSignal]);
-        refresh.cancel();
-        wake = () => undefined;
-        if (why === 'refresh') {
-          this.warnIfQuiet();
-          await withTimeout(client.noop(), this.t.noopTimeoutMs);
-          dirty = true;
-        }
+        // OR, not assign: an EXISTS in the NOOP's answer has already set dirty through the 'exists' handler.
+        if (await this.idleOnce(client, session, closed)) dirty = true;
       }
     } finally {
       unsubscribe();
@@ -202,6 +209,36 @@ export class ImapWatcher {
       else client.close();
       this.client = undefined;
     }
+  }
+
+  /**
+   * One IDLE round; true when the mailbox should be scanned. Ends on new mail (untagged EXISTS), at the next
+   * NOOP poll (idlePollMs: the fallback for servers that hold EXISTS back inside IDLE), at the idleRefreshSec
+   * liveness NOOP (which also rescans, the safety net), on close or on stop.
+   */
+  private async idleOnce(client: ImapFlow, session: IdleSession, closed: Promise<'closed'>): Promise<boolean> {
+    const woken = new Promise<'exists'>((resolve) => (session.wake = () => resolve('exists')));
+    void client.idle().catch(() => undefined);
+    const untilRefresh = Math.max(0, session.refreshDue - Date.now());
+    const pollMs = this.o.source.idlePollMs;
+    const timer = this.delay(pollMs > 0 ? Math.min(pollMs, untilRefresh) : untilRefresh);
+    const why = await Promise.race([woken, timer.promise, closed, this.stopSignal]);
+    timer.cancel();
+    session.wake = () => undefined;
+    if (why === 'exists') return true;
+    if (why !== 'refresh' || this.stopping || !client.usable) return false;
+    const refresh = Date.now() >= session.refreshDue;
+    if (refresh) {
+      session.refreshDue = Date.now() + this.refreshMs();
+      this.warnIfQuiet();
+    }
+    // The NOOP ends the IDLE; new mail arrives as an untagged EXISTS in its answer and sets dirty via 'exists'.
+    await withTimeout(client.noop(), this.t.noopTimeoutMs);
+    return refresh;
+  }
+
+  private refreshMs(): number {
+    return this.o.source.idleRefreshSec * 1000;
   }
 
   private async scan(client: ImapFlow, lease: LockLease): Promise<void> {
@@ -227,11 +264,11 @@ export class ImapWatcher {
     }
   }
 
-  private async ensureFolders(client: ImapFlow): Promise<void> {
+  private folders(): string[] {
     const s = this.o.source;
-    for (const f of [s.processedFolder, s.quarantineFolder, s.ignoredFolder]) {
-      if (f && f !== s.mailbox) await client.mailboxCreate(f);
-    }
+    return [s.processedFolder, s.quarantineFolder, s.ignoredFolder].filter(
+      (f): f is string => f !== undefined && f !== s.mailbox,
+    );
   }
 
   private warnIfQuiet(): void {

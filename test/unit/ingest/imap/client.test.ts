@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { imapSourceSchema } from '../../../../src/config/schema.ts';
-import { imapClientOptions } from '../../../../src/ingest/imap/client.ts';
+import { imapClientOptions, toImapError } from '../../../../src/ingest/imap/client.ts';
 
 const base = { name: 'box', host: 'mail.corp.example', user: 'soc@corp.example' };
 const read = (p: string): string => `PEM from ${p}`;
@@ -38,7 +38,7 @@ describe('IMAP client options', () => {
 
   it('refuses a source without credentials or with an unreadable CA bundle, naming the source', () => {
     expect(() => imapClientOptions(imapSourceSchema.parse(base), read)).toThrow(
-      /imap source box: set password or accessToken/,
+      /imap source box: set password, accessToken or oauth2/,
     );
     const failing = (): string => {
       throw new Error('ENOENT');
@@ -46,5 +46,48 @@ describe('IMAP client options', () => {
     expect(() =>
       imapClientOptions(imapSourceSchema.parse({ ...base, password: 'pw', caBundle: '/nope' }), failing),
     ).toThrow(/cannot read caBundle \/nope/);
+  });
+});
+
+describe('IMAP errors', () => {
+  const failed = (fields: Record<string, unknown>): Error => Object.assign(new Error('Command failed'), fields);
+
+  it('carries the server\'s answer, not only imapflow\'s "Command failed"', () => {
+    const e = toImapError(
+      failed({
+        responseStatus: 'NO',
+        responseText: 'Mailbox already exists',
+        executedCommand: 'A7 CREATE "INBOX.sepm-intake-quarantine"',
+      }),
+      'alerts',
+    );
+    expect(e.code).toBe('IMAP_CONNECT_FAILED');
+    expect(e.message).toBe('imap source alerts: Command failed: CREATE → NO Mailbox already exists');
+  });
+
+  it('names the response code, and never the arguments of the command (LOGIN carries the password)', () => {
+    const e = toImapError(
+      failed({
+        authenticationFailed: true,
+        responseStatus: 'NO',
+        serverResponseCode: 'AUTHENTICATIONFAILED',
+        responseText: 'Invalid credentials',
+        executedCommand: 'A1 LOGIN "soc" "s3cret-pw"',
+      }),
+      'alerts',
+    );
+    expect(e.code).toBe('IMAP_AUTH_FAILED');
+    expect(e.message).toBe(
+      'imap source alerts: authentication failed: LOGIN → NO [AUTHENTICATIONFAILED] Invalid credentials',
+    );
+    expect(e.message).not.toContain('s3cret');
+  });
+
+  it('keeps transport errors as they were', () => {
+    const e = toImapError(
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:993'), { code: 'ECONNREFUSED' }),
+      'b',
+    );
+    expect(e.message).toBe('imap source b: connect ECONNREFUSED 127.0.0.1:993 (ECONNREFUSED)');
   });
 });
