@@ -58,7 +58,7 @@ async function poll(ctx: JobContext, p: TrackPayload): Promise<Polled> {
     scanDate: new Date(p.startedAt).toISOString(),
     resultsLimit: limit,
   });
-  return { status: out.status as CommandStatusLike, csv: out.csv };
+  return { status: out.status, csv: out.csv };
 }
 
 export async function trackCommand(p: TrackPayload, ctx: JobContext): Promise<unknown> {
