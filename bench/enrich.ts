@@ -13,7 +13,7 @@ import { Queue } from 'bullmq';
 import { configSchema, type Config } from '../src/config/schema.ts';
 import { enqueueJob } from '../src/jobs/catalog.ts';
 import { buildContext } from '../src/enrich/jobs/worker.ts';
-import { eocScanArtifact } from '../src/enrich/playbooks/scan.ts';
+import { eocScanArtifact } from '../src/enrich/playbooks/scan-artifact.ts';
 import { trackCommand } from '../src/enrich/tracking/track.ts';
 import { createSepmFromConfig } from '../src/enrich/start.ts';
 import { silentLogger } from '../src/shared/logger.ts';

@@ -90,3 +90,10 @@ export async function streamScanStatus(
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+/** Computer ids with at least one match over every page of `commandIds` (nothing else is kept). */
+export async function scanMatchingIds(client: SepmClient, commandIds: readonly string[]): Promise<string[]> {
+  const acc = new StatusAccumulator({ statusType: 'scan', resultsLimit: 0, keep: 'matches' });
+  await feed(client, commandIds, acc, false, async () => {});
+  return acc.matchingIds();
+}
