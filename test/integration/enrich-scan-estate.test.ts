@@ -142,6 +142,22 @@ describe('tracking truth on a 2,000-endpoint estate (sepm.scanTimeoutSec 1)', ()
     expect(again!.cells.scan_command_state).toBe('Timedout');
   }, 90_000);
 
+  it('the timeout passing during a poll still writes every match, not the first page', async () => {
+    const hash = sha('slow-page');
+    const victims = h.sim.state.computers.filter((c, i) => c.onlineStatus === 1 && i % 250 === 11);
+    for (const c of victims) h.sim.plantFile(c.uniqueId, { path: 'C:\\Temp\\slow.exe', sha256: hash });
+    h.sim.state.computers.find((c) => c.onlineStatus === 0) ?? (h.sim.state.computers[3]!.onlineStatus = 0);
+    // The first status read outlasts sepm.scanTimeoutSec (1 s).
+    h.sim.faults.add({ route: 'GET /command-queue/*', kind: 'latency', delayMs: 1500, times: 1 });
+    const artifact = { type: A.sha256, value: hash };
+    const incidentId = await h.newIncident([artifact]);
+    await h.waitJob(h.queues.sep, await h.enqueue('eoc-scan-artifact', { incidentId, artifact }));
+    const [query] = await queryRow(h, incidentId);
+    expect(query!.cells.scan_command_state).toBe('Timedout');
+    const rows = await h.soar.listTableRows(incidentId, SepTables.eocScanResults);
+    expect(rows.filter((r) => r.cells.computer_id)).toHaveLength(victims.length);
+  }, 90_000);
+
   it('closing the incident after Timedout cancels all its pending commands in SEPM at once, one note', async () => {
     const offline = h.sim.state.computers.find((c) => c.os === 'windows' && c.onlineStatus === 1)!;
     offline.onlineStatus = 0;

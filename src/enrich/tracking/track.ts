@@ -51,6 +51,9 @@ async function poll(ctx: JobContext, p: TrackPayload): Promise<Polled> {
   if (p.kind === 'scan') {
     const timedOut = isTimedOut(p.startedAt, ctx.now().getTime(), ctx.config.sepm);
     const s = await streamScanStatus(ctx.client, p.commandId, { limit, stopOnPending: !timedOut, now: ctx.now() });
+    // The read stopped at a pending entry but the timeout passed while it ran (a slow first page on a large
+    // estate): the results written now must be all of them, not the first page's.
+    if (s.pending && !timedOut && isTimedOut(p.startedAt, ctx.now().getTime(), ctx.config.sepm)) return poll(ctx, p);
     return { status: s.status, csv: s.csv };
   }
   const out = await ctx.sepm.getCommandStatus({
