@@ -239,7 +239,7 @@ for (const kind of ['get-domains', 'endpoint-details'] as const) {
     `${kind}, 2 worker processes: ${f(two.perSec)} jobs/s, ${f(two.loginsPer100, 2)} SEPM logins per 100 jobs (×${f(two.perSec / one.perSec, 2)} vs 1)`,
   );
 }
-// 100 endpoints fit one EOC command (SCAN_CHUNK), so a single command carries all the matches.
+// An EOC scan is one command for the whole estate (it targets the top-level groups), carrying all the matches.
 const small = await trackMemory(100, 10);
 console.log(
   `track 1,000-match scan   : +${f(small.heapMb)} MB heap peak, +${f(small.rssMb)} MB RSS (process peak ${f(small.maxRssMb, 0)} MB), ${f(small.secs, 2)} s, ${small.rows} rows, CSV ${f(small.csvMb, 2)} MB`,
