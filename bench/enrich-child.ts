@@ -27,10 +27,15 @@ async function sim(): Promise<void> {
   const computers = Number(process.env.BENCH_COMPUTERS ?? 300);
   const plant = Number(process.env.BENCH_PLANT ?? 0);
   const hash = process.env.BENCH_HASH ?? '';
+  // BENCH_SPREAD=n: one copy of the hash on every n-th computer; BENCH_OFFLINE=n: every n-th computer offline.
+  const spread = Number(process.env.BENCH_SPREAD ?? 0);
+  const offline = Number(process.env.BENCH_OFFLINE ?? 0);
   const s = await startSepmSim({ computers, commandStepMs: 20 });
-  for (const c of s.state.computers) {
-    c.onlineStatus = 1;
+  for (const [n, c] of s.state.computers.entries()) {
+    c.onlineStatus = offline > 0 && n % offline === offline - 1 ? 0 : 1;
     for (let i = 0; i < plant; i++) s.plantFile(c.uniqueId, { path: `C:\\bench\\dir${i}\\payload.exe`, sha256: hash });
+    if (spread > 0 && n % spread === 0)
+      s.plantFile(c.uniqueId, { path: `C:\\Users\\u${n}\\payload.exe`, sha256: hash });
   }
   say({
     host: s.host,
@@ -40,8 +45,12 @@ async function sim(): Promise<void> {
     credentials: s.credentials,
     names: s.state.computers.map((c) => c.computerName),
   });
+  // SIGUSR2: print the counters so far (the scan bench reads them between phases).
+  process.on('SIGUSR2', () =>
+    say({ logins: s.state.stats.logins, requests: s.state.stats.requests, bytes: s.state.stats.bytes }),
+  );
   process.on('SIGTERM', () => {
-    say({ logins: s.state.stats.logins, requests: s.state.stats.requests });
+    say({ logins: s.state.stats.logins, requests: s.state.stats.requests, bytes: s.state.stats.bytes });
     exitAfter(() => s.stop());
   });
 }

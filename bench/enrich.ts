@@ -13,7 +13,7 @@ import { Queue } from 'bullmq';
 import { configSchema, type Config } from '../src/config/schema.ts';
 import { enqueueUntrusted } from '../src/jobs/catalog.ts';
 import { buildContext } from '../src/enrich/jobs/worker.ts';
-import { eocScanArtifact } from '../src/enrich/playbooks/scan.ts';
+import { eocScanArtifact } from '../src/enrich/playbooks/scan-artifact.ts';
 import { trackCommand } from '../src/enrich/tracking/track.ts';
 import { createSepmFromConfig } from '../src/enrich/start.ts';
 import { silentLogger } from '../src/shared/logger.ts';
@@ -239,7 +239,7 @@ for (const kind of ['get-domains', 'endpoint-details'] as const) {
     `${kind}, 2 worker processes: ${f(two.perSec)} jobs/s, ${f(two.loginsPer100, 2)} SEPM logins per 100 jobs (×${f(two.perSec / one.perSec, 2)} vs 1)`,
   );
 }
-// 100 endpoints fit one EOC command (SCAN_CHUNK), so a single command carries all the matches.
+// An EOC scan is one command for the whole estate (it targets the top-level groups), carrying all the matches.
 const small = await trackMemory(100, 10);
 console.log(
   `track 1,000-match scan   : +${f(small.heapMb)} MB heap peak, +${f(small.rssMb)} MB RSS (process peak ${f(small.maxRssMb, 0)} MB), ${f(small.secs, 2)} s, ${small.rows} rows, CSV ${f(small.csvMb, 2)} MB`,

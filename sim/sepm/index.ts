@@ -35,19 +35,22 @@ function readBody(req: IncomingMessage): Promise<Buffer | null> {
   });
 }
 
-function send(res: ServerResponse, reply: Reply): void {
+/** Sends the reply; returns the body's size in bytes (for the benchmarks' figures). */
+function send(res: ServerResponse, reply: Reply): number {
   if (reply.status === 204) {
     res.writeHead(204).end();
-    return;
+    return 0;
   }
   if (reply.json !== undefined) {
     const body = JSON.stringify(reply.json);
     res.writeHead(reply.status, { 'content-type': 'application/json;charset=UTF-8' }).end(body);
-    return;
+    return Buffer.byteLength(body);
   }
   const headers: Record<string, string> = {};
   if (reply.contentType) headers['content-type'] = reply.contentType;
-  res.writeHead(reply.status, headers).end(reply.body ?? '');
+  const body = reply.body ?? '';
+  res.writeHead(reply.status, headers).end(body);
+  return typeof body === 'string' ? Buffer.byteLength(body) : body.length;
 }
 
 function bearer(req: IncomingMessage): string | null {
@@ -61,11 +64,11 @@ async function handle(core: SimCore, routes: Route[], req: IncomingMessage, res:
   const url = new URL(req.url ?? '/', 'http://sim.invalid');
   const method = (req.method ?? 'GET').toUpperCase();
   const m = BASE.exec(url.pathname);
-  if (!m) return send(res, sepmError(404));
+  if (!m) return void send(res, sepmError(404));
   const version = m[1] as ApiVersion;
   const path = m[2] ?? '/';
   const body = await readBody(req);
-  if (body === null) return send(res, sepmError(400));
+  if (body === null) return void send(res, sepmError(400));
   settle(core);
   const token = bearer(req);
   const matched = matchRoute(routes, method, version, path);
@@ -82,10 +85,10 @@ async function handle(core: SimCore, routes: Route[], req: IncomingMessage, res:
     } else if (f.kind === 'reset') {
       req.socket.destroy();
       return;
-    } else if (f.kind === 'status') return send(res, sepmError(f.status ?? 500));
+    } else if (f.kind === 'status') return void send(res, sepmError(f.status ?? 500));
   }
-  if (!matched) return send(res, sepmError(404));
-  if (matched.route.auth && !core.tokenValid(token)) return send(res, sepmError(401));
+  if (!matched) return void send(res, sepmError(404));
+  if (matched.route.auth && !core.tokenValid(token)) return void send(res, sepmError(401));
   const ctx: RequestCtx = {
     method,
     path,
@@ -96,7 +99,9 @@ async function handle(core: SimCore, routes: Route[], req: IncomingMessage, res:
     params: matched.params,
     token,
   };
-  send(res, await matched.route.handler(ctx));
+  const key = `${method} ${version === 'v2' ? '/v2' : ''}${matched.route.pattern}`;
+  const sent = send(res, await matched.route.handler(ctx));
+  core.state.stats.bytes[key] = (core.state.stats.bytes[key] ?? 0) + sent + body.length;
 }
 
 export async function startSepmSim(options: SepmSimOptions = {}): Promise<SepmSim> {

@@ -160,6 +160,8 @@ export interface SepmSimStats {
   logins: number;
   /** 'GET /computers' → n; parameterised routes by template, e.g. 'GET /command-queue/{id}' */
   requests: Record<string, number>;
+  /** Request plus response body bytes per route, as `requests`. */
+  bytes: Record<string, number>;
 }
 
 export interface SepmSimState {

@@ -100,6 +100,8 @@ export const playbookSchemas = {
       message: 'give rowId (a scan-result row) or filePath + computerId',
     }),
   'get-upload-status': z.object({ incidentId, rowId }).strict(),
+  /** Cancel every SEPM command the incident still has pending (run when the incident is closed). */
+  'cancel-incident-commands': z.object({ incidentId }).strict(),
   'attach-file-content': z
     .object({ incidentId, rowId: rowId.optional(), fileId: text(64).optional(), fileName: text(255).optional() })
     .strict()

@@ -67,6 +67,9 @@ export const ErrorCodes = {
   POLICY_PROTECTED_IN_GROUP: 'POLICY_PROTECTED_IN_GROUP',
   /** A computer or group id of a containment action is unknown to SEPM, so it cannot be checked (fail closed). */
   POLICY_TARGET_UNRESOLVED: 'POLICY_TARGET_UNRESOLVED',
+  // enrich
+  /** Another incident is starting the same shared estate-wide scan right now (retryable: join it a moment later). */
+  SCAN_SHARE_STARTING: 'SCAN_SHARE_STARTING',
   // http
   HTTP_UNAUTHORIZED: 'HTTP_UNAUTHORIZED',
   HTTP_FORBIDDEN: 'HTTP_FORBIDDEN',

@@ -159,7 +159,3 @@ export interface ReviewStore extends Pick<SoarClient, 'getAttachment' | 'closeIn
   /** Incident with artifacts, notes, every data table that has rows, attachments and applied Message-IDs. */
   getIncidentDetail(id: number): Promise<IncidentDetail>;
 }
-
-// Kept while helpers work in parallel (their new files may still import the tables from here); the one home of
-// the tables is sep-tables.ts, which sim/ shares.
-export { SepTables, type SepTable } from './sep-tables.ts';

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SepTables, type TableRow } from '../../src/soar/port.ts';
+import { type TableRow } from '../../src/soar/port.ts';
+import { SepTables } from '../../src/soar/sep-tables.ts';
 import { A, startHarness, waitFor, type Harness } from '../helpers/enrich-harness.ts';
 
 /**

@@ -4,7 +4,7 @@ import { buildHttpServer } from '../../src/http/server.ts';
 import { enqueueJob } from '../../src/jobs/catalog.ts';
 import { getAutomationKey } from '../../src/jobs/seal.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
-import { SepTables } from '../../src/soar/port.ts';
+import { SepTables } from '../../src/soar/sep-tables.ts';
 import { A, startHarness, waitFor, type Harness } from '../helpers/enrich-harness.ts';
 import { testRuntime } from '../helpers/redis.ts';
 

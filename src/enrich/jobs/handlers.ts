@@ -15,12 +15,14 @@ import {
   quarantineStatus,
   unquarantineEndpoint,
 } from '../playbooks/endpoint.ts';
-import { addArtifactFromScanRow, eocScanArtifact, remediateArtifact } from '../playbooks/scan.ts';
+import { addArtifactFromScanRow, remediateArtifact } from '../playbooks/scan.ts';
+import { eocScanArtifact } from '../playbooks/scan-artifact.ts';
 import { criticalEvents, endpointsStatusSummary, groupsInfo, nonCompliantDetails } from '../playbooks/status.ts';
 import { attachFileContent, getUploadStatus, uploadFilePlaybook } from '../playbooks/upload.ts';
 import { trackCommand } from '../tracking/track.ts';
 import { attachCsvOnce } from '../playbooks/attachments.ts';
 import { validateSepInput } from '../../sepm/functions/functions.ts';
+import { cancelIncidentCommands, commandStartedAt } from '../tracking/pending-commands.ts';
 import type { Handler, JobContext } from './context.ts';
 import { guardSepFunction } from '../containment/function-guard.ts';
 import type { PlaybookName, PlaybookPayload } from '../../jobs/playbook-schemas.ts';
@@ -61,7 +63,7 @@ async function getScanResults(p: PlaybookPayload<'get-scan-results'>, ctx: JobCo
       commandId: p.commandId,
       kind: 'scan',
       attempt: 0,
-      startedAt: ctx.now().getTime(),
+      startedAt: await commandStartedAt(ctx, p.incidentId, p.commandId, query),
       rowId: query?.id,
       once: true,
     },
@@ -77,6 +79,7 @@ const playbookHandlers: { [K in PlaybookName]: Handler<PlaybookPayload<K>> } = {
   'remediate-artifact': remediateArtifact,
   'upload-file-playbook': uploadFilePlaybook,
   'get-upload-status': getUploadStatus,
+  'cancel-incident-commands': (p, ctx) => cancelIncidentCommands(ctx, p.incidentId),
   'attach-file-content': attachFileContent,
   'endpoints-status-summary': endpointsStatusSummary,
   'non-compliant-details': nonCompliantDetails,

@@ -1,4 +1,5 @@
-import { SepTables, type CellValue } from '../../soar/port.ts';
+import { type CellValue } from '../../soar/port.ts';
+import { SepTables } from '../../soar/sep-tables.ts';
 import { AppError, ErrorCodes } from '../../shared/errors.ts';
 import type { FingerprintList } from '../../sepm/functions/schemas.ts';
 import type { JobContext } from '../jobs/context.ts';

@@ -1,5 +1,5 @@
 import type { CellValue } from '../../soar/port.ts';
-import { SepTables } from '../../soar/port.ts';
+import { SepTables } from '../../soar/sep-tables.ts';
 import { AppError, ErrorCodes } from '../../shared/errors.ts';
 import type { SepmComputer } from '../../sepm/functions/schemas.ts';
 import type { JobContext } from '../jobs/context.ts';

@@ -1,7 +1,8 @@
-import { SepTables, type CellValue } from '../../soar/port.ts';
+import { type CellValue } from '../../soar/port.ts';
+import { SepTables } from '../../soar/sep-tables.ts';
 import { ArtifactTypes, type ArtifactType } from '../../mail/types.ts';
 import { AppError, ErrorCodes } from '../../shared/errors.ts';
-import { hashTypeOf, type GetComputersOutput } from '../../sepm/functions/schemas.ts';
+import { hashTypeOf } from '../../sepm/functions/schemas.ts';
 import { evaluateContainment } from '../containment/index.ts';
 import { cell, findRow, type JobContext } from '../jobs/context.ts';
 import type { PlaybookPayload } from '../../jobs/playbook-schemas.ts';
@@ -11,8 +12,9 @@ import { auditAction, containmentGate, type ContainmentTarget } from '../contain
 import { targetOf } from '../containment/targets.ts';
 import { normaliseId, unresolved } from '../containment/group-members.ts';
 import { findComputers, findOneComputer } from './lookups.ts';
+import { scanMatchingIds } from '../tracking/scan-stream.ts';
 
-/** EOC scan, remediation and scan-row playbooks (docs/reference/sep-functions.md §3 Function rules and §7 Playbook derivations). */
+/** Remediation and scan-row playbooks (the scan itself: scan-artifact.ts) (docs/reference/sep-functions.md §3 Function rules and §7 Playbook derivations). */
 
 const T = SepTables.eocScanResults;
 
@@ -48,19 +50,16 @@ export function scanDescription(type: string, value: string): string {
     : `Scan eoc for suspicious hash of type ${type} and value ${value} in the SEP environment.`;
 }
 
-function matchingIds(out: GetComputersOutput): string[] {
-  return 'endpoints_matching_ids' in out && Array.isArray(out.endpoints_matching_ids) ? out.endpoints_matching_ids : [];
-}
-
-function commandIdOf(out: { commandID_computer?: string; commandID_group?: string }, what: string): string {
+export function commandIdOf(out: { commandID_computer?: string; commandID_group?: string }, what: string): string {
   const id = out.commandID_computer ?? out.commandID_group;
   if (!id) throw new AppError(ErrorCodes.SEPM_BAD_RESPONSE, `${what} returned no command id`);
   return id;
 }
 
 /**
- * Endpoint ids per EOC command. The ids travel in the query string and SEPM's Tomcat refuses request lines over
- * 8 KiB (a 32-hex id costs 46 bytes as a repeated key), so a large estate is scanned by several commands.
+ * Endpoint ids per remediation command. The ids travel in the query string and SEPM's Tomcat refuses request lines
+ * over 8 KiB (a 32-hex id costs 46 bytes as a repeated key), so many matched endpoints take several commands.
+ * (A scan never lists computers: it targets groups, scan-artifact.ts.)
  */
 export const SCAN_CHUNK = 100;
 
@@ -68,52 +67,6 @@ export function chunk<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
-}
-
-export async function eocScanArtifact(p: PlaybookPayload<'eoc-scan-artifact'>, ctx: JobContext): Promise<unknown> {
-  const ids = matchingIds(await ctx.sepm.getComputers({ matchingEndpointIds: true }));
-  if (ids.length === 0) {
-    await ctx.soar.addNote(p.incidentId, `EOC scan for '${p.artifact.value}' not started: SEPM has no endpoints.`);
-    return { endpoints: 0 };
-  }
-  const commands: { commandId: string; rowId: number }[] = [];
-  for (const batch of chunk(ids, SCAN_CHUNK)) commands.push(await startScan(p, batch, ctx));
-  return { endpoints: ids.length, commandId: commands[0]!.commandId, rowId: commands[0]!.rowId, commands };
-}
-
-async function startScan(
-  p: PlaybookPayload<'eoc-scan-artifact'>,
-  ids: string[],
-  ctx: JobContext,
-): Promise<{ commandId: string; rowId: number }> {
-  const out = await ctx.sepm.scanEndpoints({
-    computerIds: ids,
-    scanType: `${p.scanType}_SCAN`,
-    description: scanDescription(p.artifact.type, p.artifact.value),
-    ...scanSlot(p.artifact.type, p.artifact.value),
-  });
-  const commandId = commandIdOf(out, 'scan');
-  const row = await ctx.soar.addTableRow(p.incidentId, T, {
-    artifact_id: p.artifactId ?? null,
-    artifact_type: p.artifact.type,
-    artifact_value: p.artifact.value,
-    scan_type: p.scanType,
-    scan_commandid: commandId,
-    scan_command_state: 'In progress',
-    scan_result: SCAN_RESULT.query,
-    query_execution_date: executionDate(ctx.now()),
-  });
-  await scheduleTracking(ctx, {
-    incidentId: p.incidentId,
-    commandId,
-    kind: 'scan',
-    startedAt: ctx.now().getTime(),
-    rowId: row.id,
-    artifact: p.artifact,
-    artifactId: p.artifactId,
-    scanType: p.scanType,
-  });
-  return { commandId, rowId: row.id };
 }
 
 /**
@@ -175,14 +128,38 @@ async function remediateRow(p: PlaybookPayload<'remediate-artifact'>, rowId: num
   return { commandId, rowId };
 }
 
-/** Every endpoint except protected ones (checked per computer: one gate target cannot name them all). */
-async function remediationTargets(ctx: JobContext): Promise<string[]> {
-  const out = await ctx.sepm.getComputers({ allPages: true });
-  const computers = 'content' in out && Array.isArray(out.content) ? out.content : [];
-  const policy = ctx.config.policy;
-  return computers
-    .filter((c) => evaluateContainment({ action: 'remediate', automatic: false, target: targetOf(c) }, policy).allowed)
-    .map((c) => c.uniqueId);
+/**
+ * "On all matching endpoints" means the endpoints where this incident's EOC scans of the hash found it (every
+ * match, not only the rows kept under the results limit), minus protected ones (checked per computer). Reading
+ * the matches costs the scan's status pages; no estate read.
+ */
+async function remediationTargets(ctx: JobContext, incidentId: number, hash: string): Promise<string[]> {
+  const rows = await ctx.soar.listTableRows(incidentId, T);
+  const scans = rows.filter(
+    (r) =>
+      !cell(r, 'computer_id') &&
+      cell(r, 'scan_commandid') &&
+      cell(r, 'artifact_value').toLowerCase() === hash.toLowerCase(),
+  );
+  const commandIds = [...new Set(scans.map((r) => cell(r, 'scan_commandid')))];
+  if (commandIds.length === 0) {
+    throw new AppError(
+      ErrorCodes.JOB_PAYLOAD_INVALID,
+      `incident ${incidentId} has no EOC scan of ${hash}: run eoc-scan-artifact first (remediation targets only the endpoints where the scan found it)`,
+    );
+  }
+  const ids: string[] = [];
+  for (const id of await scanMatchingIds(ctx.client, commandIds)) {
+    const found = await findComputers(ctx, { computerId: normaliseId(id) });
+    const c = found[0];
+    if (!c) continue;
+    const allowed = evaluateContainment(
+      { action: 'remediate', automatic: false, target: targetOf(c) },
+      ctx.config.policy,
+    );
+    if (allowed.allowed && !ids.includes(c.uniqueId)) ids.push(c.uniqueId);
+  }
+  return ids;
 }
 
 async function remediateArtifactHash(p: PlaybookPayload<'remediate-artifact'>, ctx: JobContext) {
@@ -191,8 +168,8 @@ async function remediateArtifactHash(p: PlaybookPayload<'remediate-artifact'>, c
   const target = one ? targetOf(one) : { computer: 'all matching endpoints' };
   const gate = await containmentGate(ctx, p.incidentId, 'remediate', target);
   if (!gate.run) return { dryRun: true, note: gate.note };
-  const ids = one ? [one.uniqueId] : await remediationTargets(ctx);
-  if (ids.length === 0) throw new AppError(ErrorCodes.POLICY_DENIED, 'no unprotected endpoint to remediate');
+  const ids = one ? [one.uniqueId] : await remediationTargets(ctx, p.incidentId, artifact.value);
+  if (ids.length === 0) throw new AppError(ErrorCodes.POLICY_DENIED, 'no unprotected matching endpoint to remediate');
   const commandIds: string[] = [];
   let firstRow = 0;
   for (const batch of chunk(ids, SCAN_CHUNK)) {

@@ -1,4 +1,4 @@
-import { SepTables } from '../../soar/port.ts';
+import { SepTables } from '../../soar/sep-tables.ts';
 import type { EndpointStatusDetails, EndpointStatusSummary } from '../../sepm/functions/schemas.ts';
 import type { JobContext } from '../jobs/context.ts';
 import type { PlaybookPayload } from '../../jobs/playbook-schemas.ts';

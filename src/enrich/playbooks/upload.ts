@@ -1,10 +1,11 @@
-import { SepTables } from '../../soar/port.ts';
+import { SepTables } from '../../soar/sep-tables.ts';
 import { AppError, ErrorCodes } from '../../shared/errors.ts';
 import { hashTypeOf } from '../../sepm/functions/schemas.ts';
 import { cell, findRow, type JobContext } from '../jobs/context.ts';
 import type { PlaybookPayload } from '../../jobs/playbook-schemas.ts';
 import { scheduleTracking } from '../tracking/schedule.ts';
 import { trackCommand } from '../tracking/track.ts';
+import { commandStartedAt } from '../tracking/pending-commands.ts';
 import { executionDate } from '../rows/command-rows.ts';
 
 /** Upload a file from an endpoint to SEPM (tracked), its status, and the file itself attached to the incident. */
@@ -74,7 +75,8 @@ export async function getUploadStatus(p: PlaybookPayload<'get-upload-status'>, c
       commandId,
       kind: 'upload',
       attempt: 0,
-      startedAt: ctx.now().getTime(),
+      // The upload's real start (its row date is the scan's): Timedout stays Timedout.
+      startedAt: await commandStartedAt(ctx, p.incidentId, commandId),
       rowId: p.rowId,
       once: true,
     },

@@ -1,56 +1,30 @@
-import { COMMAND_STATES } from '../../sepm/results/command-status.ts';
+import {
+  COMMAND_STATES,
+  COMPLETED,
+  IN_PROGRESS,
+  isTerminalState,
+  stateName,
+  WAITING,
+} from '../../sepm/results/status-accumulator.ts';
+import { overallState } from '../../sepm/results/command-status.ts';
+import type { CommandStatusTotals, MatchAttributes, ProcessedCommandEntry } from '../../sepm/functions/types.ts';
 import type { CellValue } from '../../soar/port.ts';
 
 /**
  * Pure derivations from a processed command status (docs/reference/sep-functions.md §5 and §7) to the cells of the
- * `sep_eoc_scan_results` and `sep_endpoint_details` tables. Only the fields read here are typed; the status
- * object itself comes from the SEP function `get-command-status`.
+ * `sep_eoc_scan_results` and `sep_endpoint_details` tables. The status is what the one StatusAccumulator
+ * (sepm/results/status-accumulator.ts) produced, read by the raw `get-command-status` or the streaming tracker.
  */
 
-export interface MatchAttrs {
-  result?: string;
-  value?: string;
-  hashType?: string;
-  hashValue?: string;
-  [key: string]: unknown;
-}
+/** One entry as the rows read it: the tracker keeps only these fields of each entry. */
+export type StatusEntry = Pick<ProcessedCommandEntry, 'computerName' | 'computerId' | 'stateId' | 'scan_result'> &
+  Partial<Pick<ProcessedCommandEntry, 'binaryFileId' | 'state'>>;
 
-export interface ScanResultLike {
-  MATCH?: boolean;
-  artifact_value?: string;
-  artifact_type?: string;
-  remediate_artifact_value?: string;
-  FULL_MATCHES?: MatchAttrs[];
-  HASH_MATCHES?: MatchAttrs[];
-  PARTIAL_MATCHES?: MatchAttrs[];
-  match_count?: number;
-  remediation_count?: number;
-  fail_remediation_count?: number;
-}
+/** A processed status: counters (all optional: the raw output carries them all, older rows may not) and entries. */
+export type CommandStatusLike = Partial<CommandStatusTotals> & { content?: readonly StatusEntry[] };
 
-export interface StatusEntryLike {
-  computerName?: string | null;
-  computerId?: string | null;
-  hardwareKey?: string | null;
-  stateId?: number | null;
-  binaryFileId?: string | null;
-  scan_result?: ScanResultLike | null;
-}
-
-export interface CommandStatusLike {
-  content?: StatusEntryLike[];
-  overall_command_state?: string;
-  total_ep_count?: number;
-  total_not_completed?: number;
-  total_match_count?: number;
-  total_match_ep_count?: number;
-  total_remediation_count?: number;
-  total_fail_remediation_count?: number;
-  scan_eoc_hits_over_limit?: boolean;
-}
-
-/** Command states (docs/reference/sepm-rest-api.md §6 Command states): one table, owned by the command-status post-processing. */
-export { COMMAND_STATES };
+/** Command states (docs/reference/sepm-rest-api.md §6 Command states): one table, owned by the accumulator. */
+export { COMMAND_STATES, isTerminalState, stateName };
 const UPLOAD_STATES: Record<number, string> = { ...COMMAND_STATES, 0: 'Initial / Not received', 6: 'Failed' };
 
 export const SCAN_RESULT = {
@@ -65,23 +39,6 @@ const MATCH_LABELS: Record<string, string> = {
   PARTIAL_MATCH: 'Partial match',
 };
 
-export function stateName(stateId: number | null | undefined): string {
-  return COMMAND_STATES[stateId ?? 0] ?? `Unknown state ${String(stateId)}`;
-}
-
-export function isTerminalState(stateId: number | null | undefined): boolean {
-  return typeof stateId === 'number' && stateId >= 3 && stateId <= 6;
-}
-
-/** Overall state over all entries: "In progress" while any is pending, else "Completed" or per-state counts. */
-export function overallState(entries: StatusEntryLike[]): string {
-  if (entries.length === 0) return COMMAND_STATES[0]!;
-  if (entries.some((e) => !isTerminalState(e.stateId))) return COMMAND_STATES[2]!;
-  const completed = entries.filter((e) => e.stateId === 3).length;
-  if (completed === entries.length) return COMMAND_STATES[3]!;
-  return `Completed on ${completed} of ${entries.length} endpoints`;
-}
-
 /** "Completed on X of Y endpoints" (X = total_ep_count − total_not_completed, as the original playbooks). */
 export function completionNote(status: CommandStatusLike): string {
   const entries = status.content ?? [];
@@ -92,7 +49,7 @@ export function completionNote(status: CommandStatusLike): string {
 
 /** Overall states that mean "poll again later". */
 export function isPendingState(state: string): boolean {
-  return state === COMMAND_STATES[0] || state === COMMAND_STATES[1] || state === COMMAND_STATES[2];
+  return state === WAITING || state === COMMAND_STATES[1] || state === IN_PROGRESS;
 }
 
 /** UTC `YYYY-MM-DD HH:MM:SS`, the format of every query_execution_date cell. */
@@ -111,11 +68,11 @@ export interface ScanRowContext {
 }
 
 /** One data-table row per match of one completed entry (FULL/PARTIAL: value + hashValue; HASH: value + IOC). */
-export function matchRowsForEntry(entry: StatusEntryLike, ctx: ScanRowContext): Record<string, CellValue>[] {
+export function matchRowsForEntry(entry: StatusEntry, ctx: ScanRowContext): Record<string, CellValue>[] {
   const sr = entry.scan_result;
   if (!sr) return [];
   const rows: Record<string, CellValue>[] = [];
-  const base = (m: MatchAttrs, hash: string): Record<string, CellValue> => ({
+  const base = (m: MatchAttributes, hash: string): Record<string, CellValue> => ({
     artifact_id: ctx.artifactId ?? null,
     artifact_type: ctx.artifactType,
     artifact_value: ctx.artifactValue,
@@ -129,16 +86,16 @@ export function matchRowsForEntry(entry: StatusEntryLike, ctx: ScanRowContext): 
     scan_result: MATCH_LABELS[m.result ?? ''] ?? m.result ?? '',
     query_execution_date: executionDate(ctx.now),
   });
-  for (const m of [...(sr.FULL_MATCHES ?? []), ...(sr.PARTIAL_MATCHES ?? [])]) rows.push(base(m, m.hashValue ?? ''));
-  const ioc = sr.artifact_value ?? ctx.artifactValue;
-  for (const m of sr.HASH_MATCHES ?? []) rows.push(base(m, ioc));
+  for (const m of [...sr.FULL_MATCHES, ...sr.PARTIAL_MATCHES]) rows.push(base(m, m.hashValue ?? ''));
+  const ioc = sr.artifact_value || ctx.artifactValue;
+  for (const m of sr.HASH_MATCHES) rows.push(base(m, ioc));
   return rows;
 }
 
 /** scan_result of the "Query" row once the command is over. */
 export function queryRowResult(state: string, matchCount: number, overLimit: boolean): string {
   if (overLimit) return SCAN_RESULT.overLimit;
-  if (matchCount === 0 && state === COMMAND_STATES[3]) return SCAN_RESULT.noMatch;
+  if (matchCount === 0 && state === COMPLETED) return SCAN_RESULT.noMatch;
   return SCAN_RESULT.query;
 }
 
@@ -146,8 +103,8 @@ export function queryRowResult(state: string, matchCount: number, overLimit: boo
 export function remediationStatus(status: CommandStatusLike, now: Date): string {
   const ok = status.total_remediation_count ?? 0;
   const failed = status.total_fail_remediation_count ?? 0;
-  const state = status.overall_command_state ?? overallState(status.content ?? []);
-  if (state === COMMAND_STATES[2] || state === COMMAND_STATES[0]) return state;
+  const state = status.overall_command_state ?? overallState(status.content ?? []).state;
+  if (state === IN_PROGRESS || state === WAITING) return state;
   if (failed > 0) return 'Failed';
   if (ok > 0) return `Completed at ${executionDate(now)}: ${ok} file(s) remediated`;
   if (ok === 0 && failed === 0) return SCAN_RESULT.noMatch;
@@ -156,17 +113,17 @@ export function remediationStatus(status: CommandStatusLike, now: Date): string 
 
 /** file_upload_status and file_id cells (docs/reference/sep-functions.md §7 "Upload status"). */
 export function uploadCells(status: CommandStatusLike): { file_upload_status: string; file_id: string } {
-  const state = status.overall_command_state ?? overallState(status.content ?? []);
+  const state = status.overall_command_state ?? overallState(status.content ?? []).state;
   const first = status.content?.[0];
-  if (state !== COMMAND_STATES[3] || !first) return { file_upload_status: state, file_id: '' };
+  if (state !== COMPLETED || !first) return { file_upload_status: state, file_id: '' };
   const name = UPLOAD_STATES[first.stateId ?? 0] ?? state;
   return { file_upload_status: name, file_id: first.stateId === 3 ? (first.binaryFileId ?? '') : '' };
 }
 
 /** quarantine_command_state: overall state, refined to the first entry's state name when completed. */
 export function quarantineCommandState(status: CommandStatusLike): string {
-  const state = status.overall_command_state ?? overallState(status.content ?? []);
+  const state = status.overall_command_state ?? overallState(status.content ?? []).state;
   const first = status.content?.[0];
-  if (state === COMMAND_STATES[3] && first) return stateName(first.stateId);
+  if (state === COMPLETED && first) return stateName(first.stateId);
   return state;
 }

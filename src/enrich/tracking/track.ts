@@ -1,4 +1,5 @@
-import { SepTables, type TableRow } from '../../soar/port.ts';
+import { type TableRow } from '../../soar/port.ts';
+import { SepTables } from '../../soar/sep-tables.ts';
 import { describeError, isAppError } from '../../shared/errors.ts';
 import { cell, type JobContext } from '../jobs/context.ts';
 import type { PlaybookPayload } from '../../jobs/playbook-schemas.ts';
@@ -17,6 +18,8 @@ import { isTimedOut, TIMED_OUT } from '../../sepm/results/command-status.ts';
 import { streamScanStatus } from './scan-stream.ts';
 import { scheduleTracking } from './schedule.ts';
 import { attachCsvOnce } from '../playbooks/attachments.ts';
+import { CANCELED_ON_CLOSE, cancelIncidentCommands, clearPending, registerPending } from './pending-commands.ts';
+import { markScanDone, scanMembers } from './scan-share.ts';
 
 /**
  * The `track-command` job: one poll of a SEPM command. While the command is pending it writes the state to the
@@ -50,6 +53,9 @@ async function poll(ctx: JobContext, p: TrackPayload): Promise<Polled> {
   if (p.kind === 'scan') {
     const timedOut = isTimedOut(p.startedAt, ctx.now().getTime(), ctx.config.sepm);
     const s = await streamScanStatus(ctx.client, p.commandId, { limit, stopOnPending: !timedOut, now: ctx.now() });
+    // The read stopped at a pending entry but the timeout passed while it ran (a slow first page on a large
+    // estate): the results written now must be all of them, not the first page's.
+    if (s.pending && !timedOut && isTimedOut(p.startedAt, ctx.now().getTime(), ctx.config.sepm)) return poll(ctx, p);
     return { status: s.status, csv: s.csv };
   }
   const out = await ctx.sepm.getCommandStatus({
@@ -59,7 +65,20 @@ async function poll(ctx: JobContext, p: TrackPayload): Promise<Polled> {
     scanDate: new Date(p.startedAt).toISOString(),
     resultsLimit: limit,
   });
-  return { status: out.status as CommandStatusLike, csv: out.csv };
+  return { status: out.status, csv: out.csv };
+}
+
+/** The incident rows a poll writes to: every incident sharing a scan, else the job's own incident. */
+async function targetsOf(ctx: JobContext, p: TrackPayload): Promise<TrackPayload[]> {
+  if (p.kind !== 'scan' || p.once) return [p];
+  const members = await scanMembers(ctx, p.commandId);
+  if (members.length === 0) return [p];
+  return members.map((m) => ({ ...p, incidentId: m.incidentId, rowId: m.rowId, artifactId: m.artifactId }));
+}
+
+async function allClosed(ctx: JobContext, targets: TrackPayload[]): Promise<boolean> {
+  for (const t of targets) if ((await ctx.soar.getIncident(t.incidentId)).state !== 'closed') return false;
+  return true;
 }
 
 export async function trackCommand(p: TrackPayload, ctx: JobContext): Promise<unknown> {
@@ -71,10 +90,12 @@ export async function trackCommand(p: TrackPayload, ctx: JobContext): Promise<un
   const status = out.status;
   let state = status.overall_command_state ?? 'Waiting/Not received';
   const pending = isPendingState(state);
-  const timedOut = pending && isTimedOut(p.startedAt, ctx.now().getTime(), ctx.config.sepm);
+  // get-command-status already says Timedout for the non-scan kinds (it gets the start as scanDate).
+  const timedOut = state === TIMED_OUT || (pending && isTimedOut(p.startedAt, ctx.now().getTime(), ctx.config.sepm));
+  let targets = await targetsOf(ctx, p);
   if (pending && !timedOut) {
-    if (!p.once && (await ctx.soar.getIncident(p.incidentId)).state === 'closed') return cancelOnClose(ctx, p);
-    await setStateColumn(ctx, p, state);
+    if (!p.once && (await allClosed(ctx, targets))) return cancelOnClose(ctx, targets);
+    for (const t of targets) await setStateColumn(ctx, t, state);
     if (!p.once) {
       const next = await scheduleTracking(ctx, { ...stripOnce(p), attempt: p.attempt + 1 });
       return { state, next: next.jobId };
@@ -82,28 +103,34 @@ export async function trackCommand(p: TrackPayload, ctx: JobContext): Promise<un
     return { state };
   }
   if (timedOut) state = TIMED_OUT;
-  await FINISHERS[p.kind](ctx, p, out, state);
-  await ctx.soar.addNote(p.incidentId, summaryNote(p, status, state, ctx.config.sepm.resultsLimit, out.csv));
-  return { state, terminal: true, note: completionNote(status) };
+  if (p.kind === 'scan' && !p.once) {
+    // Flag first, members second: an incident joining now either is in this list or sees the flag (scan-share.ts).
+    await markScanDone(ctx, p.commandId);
+    targets = await targetsOf(ctx, p);
+  }
+  for (const t of targets) {
+    await FINISHERS[p.kind](ctx, t, out, state);
+    await ctx.soar.addNote(t.incidentId, summaryNote(t, status, state, ctx.config.sepm.resultsLimit, out.csv));
+    // A timed-out command is still pending in SEPM: it stays registered, so closing the incident cancels it.
+    if (!timedOut) await clearPending(ctx, t.incidentId, p.commandId);
+  }
+  return { state, terminal: true, note: completionNote(status), incidents: targets.map((t) => t.incidentId) };
 }
 
-/** The incident was closed while its command is still pending: cancel it in SEPM and stop tracking. */
-async function cancelOnClose(ctx: JobContext, p: TrackPayload): Promise<unknown> {
-  let detail: string;
-  try {
-    const out = await ctx.sepm.cancelCommand({ commandId: p.commandId });
-    detail = `cancel command ${out.commandID}`;
-  } catch (err) {
-    if (isAppError(err) && err.retryable) throw err;
-    detail = `cancel refused: ${describeError(err)}`;
+/** Every incident on the command was closed while it is pending: cancel what each still has pending in SEPM. */
+async function cancelOnClose(ctx: JobContext, targets: TrackPayload[]): Promise<unknown> {
+  const canceled: string[] = [];
+  for (const t of targets) {
+    // Commands tracked before the registry existed are registered here, so they are canceled too.
+    await registerPending(ctx, t.incidentId, {
+      commandId: t.commandId,
+      kind: t.kind,
+      rowId: t.rowId,
+      startedAt: t.startedAt,
+    });
   }
-  const state = 'Canceled (incident closed)';
-  await setStateColumn(ctx, p, state);
-  await ctx.soar.addNote(
-    p.incidentId,
-    `Incident closed: pending SEPM ${p.kind} command ${p.commandId} canceled (${detail}).`,
-  );
-  return { state, terminal: true };
+  for (const t of targets) canceled.push(...(await cancelIncidentCommands(ctx, t.incidentId)).canceled);
+  return { state: CANCELED_ON_CLOSE, terminal: true, canceled };
 }
 
 function stripOnce(p: TrackPayload): Omit<TrackPayload, 'once'> {

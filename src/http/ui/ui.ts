@@ -146,6 +146,9 @@ function registerWriteRoutes(app: FastifyInstance, deps: HttpDeps): void {
       );
     }
     await store.closeIncident(p.data.id, body.data.resolution, body.data.summary);
+    // Cancel what the incident still has pending in SEPM now, not at the next tracking poll.
+    const cancel = await submitJob(deps, 'cancel-incident-commands', { incidentId: p.data.id }, 'analyst');
+    if (!cancel.ok) req.log.warn({ problems: cancel.problems }, 'cancel of pending SEPM commands not queued');
     return reply.redirect(`/incidents/${p.data.id}`, 303);
   });
 }

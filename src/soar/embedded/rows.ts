@@ -1,7 +1,7 @@
 import type { ArtifactType } from '../../mail/types.ts';
 import { AppError, ErrorCodes } from '../../shared/errors.ts';
+import { SepTables } from '../sep-tables.ts';
 import {
-  SepTables,
   type AttachmentInfo,
   type CellValue,
   type Incident,

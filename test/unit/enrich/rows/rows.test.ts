@@ -4,7 +4,6 @@ import {
   completionNote,
   isPendingState,
   matchRowsForEntry,
-  overallState,
   quarantineCommandState,
   queryRowResult,
   remediationStatus,
@@ -20,7 +19,8 @@ import {
   statusSummaryRow,
 } from '../../../../src/enrich/rows/table-rows.ts';
 import { pollDelayMs } from '../../../../src/shared/backoff.ts';
-import { isTimedOut } from '../../../../src/sepm/results/command-status.ts';
+import { isTimedOut, overallState } from '../../../../src/sepm/results/command-status.ts';
+import { emptyScanResult } from '../../../../src/sepm/results/scan-result.ts';
 
 const fixture = (name: string) =>
   JSON.parse(readFileSync(`fixtures/sepm-api/${name}`, 'utf8')) as Record<string, unknown>;
@@ -73,7 +73,11 @@ describe('command status → scan rows (docs/reference/sep-functions.md §7)', (
       computerName: 'A',
       computerId: 'ID',
       stateId: 3,
-      scan_result: { artifact_value: 'abc', HASH_MATCHES: [{ result: 'HASH_MATCH', value: 'C:\\a.exe' }] },
+      scan_result: {
+        ...emptyScanResult(),
+        artifact_value: 'abc',
+        HASH_MATCHES: [{ result: 'HASH_MATCH', value: 'C:\\a.exe' }],
+      },
     };
     expect(matchRowsForEntry(entry, ctx)[0]).toMatchObject({
       hash_value: 'abc',
@@ -89,10 +93,11 @@ describe('command status → scan rows (docs/reference/sep-functions.md §7)', (
     expect(queryRowResult('Completed', 300, true)).toBe('Query: Matches over limit see note/attachment.');
     expect(queryRowResult('Timedout', 0, false)).toBe('Query');
     expect(completionNote(processed)).toBe('Completed on 3 of 4 endpoints');
-    expect(overallState([])).toBe('Waiting/Not received');
-    expect(overallState([{ stateId: 3 }, { stateId: 1 }])).toBe('In progress');
-    expect(overallState([{ stateId: 3 }, { stateId: 3 }])).toBe('Completed');
-    expect(overallState([{ stateId: 3 }, { stateId: 6 }])).toBe('Completed on 1 of 2 endpoints');
+    // One overall-state rule (docs/reference/sep-functions.md §5): the mixed case names the other states.
+    expect(overallState([]).state).toBe('Waiting/Not received');
+    expect(overallState([{ stateId: 3 }, { stateId: 1 }]).state).toBe('In progress');
+    expect(overallState([{ stateId: 3 }, { stateId: 3 }]).state).toBe('Completed');
+    expect(overallState([{ stateId: 3 }, { stateId: 6 }]).state).toBe('Completed on 1 of 2 endpoints (Error: 1)');
     expect(isPendingState('In progress')).toBe(true);
     expect(isPendingState('Timedout')).toBe(false);
   });
