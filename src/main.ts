@@ -21,6 +21,7 @@ import { AppError, ErrorCodes, describeError } from './shared/errors.ts';
 import type { Logger } from './shared/logger.ts';
 import { assertRedisReachable, createRedis } from './shared/redis.ts';
 import { openEmbeddedStore, type EmbeddedStore } from './soar/embedded/store.ts';
+import type { PostgresStore } from './soar/postgres/store.ts';
 import { mapToIncidents } from './intake/mapper.ts';
 import type { SoarClient } from './soar/port.ts';
 
@@ -259,6 +260,7 @@ async function startWebRole(
     soar,
     logger,
     ...(soar.kind === 'embedded' ? { store: soar as EmbeddedStore } : {}),
+    ...(soar.kind === 'postgres' ? { store: soar as PostgresStore } : {}),
     mailSources: () => service.sources(),
     readiness: async () => ({ sepm: await sepmReadiness(probe, live) }),
   });
@@ -295,6 +297,10 @@ async function openSoar(config: Config, logger: Logger): Promise<SoarClient> {
     if (!config.soar.ibm)
       throw new AppError(ErrorCodes.CONFIG_INVALID, 'soar.kind is ibm but soar.ibm is not configured');
     return createIbmSoarClient(config.soar.ibm, logger);
+  }
+  if (config.soar.kind === 'postgres') {
+    const { openPostgresStore, postgresSettings } = await import('./soar/postgres/store.ts');
+    return openPostgresStore(postgresSettings(config.soar.postgres), { logger });
   }
   const path = resolve(config.soar.embedded.path);
   mkdirSync(dirname(path), { recursive: true });

@@ -22,6 +22,7 @@ export const ENV_KEYS: Record<string, string[]> = {
   SEPM_INTAKE_SEPM_PROXY: ['sepm', 'proxy'],
   SEPM_INTAKE_SOAR_KIND: ['soar', 'kind'],
   SEPM_INTAKE_SOAR_DB: ['soar', 'embedded', 'path'],
+  SEPM_INTAKE_SOAR_POSTGRES_URL: ['soar', 'postgres', 'url'],
   SEPM_INTAKE_SOAR_URL: ['soar', 'ibm', 'url'],
   SEPM_INTAKE_SOAR_ORG: ['soar', 'ibm', 'org'],
   SEPM_INTAKE_SOAR_API_KEY_ID: ['soar', 'ibm', 'apiKeyId'],
@@ -34,7 +35,7 @@ export const ENV_KEYS: Record<string, string[]> = {
 };
 
 /** Secret keys that may be given as `<key>File` in the config file. */
-const SECRET_KEYS = ['password', 'apiKeySecret', 'accessToken', 'token', 'passwordHash'];
+const SECRET_KEYS = ['password', 'apiKeySecret', 'accessToken', 'token', 'passwordHash', 'url', 'sessionSecret'];
 
 export interface LoadOptions {
   /** Path of a YAML or JSON config file; undefined = defaults + environment only. */

@@ -25,8 +25,8 @@ export interface HttpContext {
   redisUrl: string;
   prefix: string;
   soar: SoarClient;
-  /** The embedded store when soar.kind is embedded: enables the review UI. */
-  store?: EmbeddedStore;
+  /** The incident store when it is ours (soar.kind embedded or postgres): enables the review UI. */
+  store?: Pick<EmbeddedStore, 'searchIncidents' | 'getIncidentDetail' | 'getAttachment' | 'closeIncident'>;
   logger: Logger;
   /** Mail watchers, SEPM and whatever else the composition root knows about; Redis and SOAR are checked here. */
   readiness: ReadinessCheck;

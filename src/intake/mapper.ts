@@ -174,18 +174,5 @@ function propertiesFor(n: SepNotification, events: readonly RiskEvent[], mail: M
   };
 }
 
-/**
- * The note written when a repeat alert is merged into an open incident. Both adapters use it, so analysts see one
- * format whatever the backend.
- */
-export function occurrenceNote(occurrence: number, input: NewIncident, mid: string | undefined, now: number): string {
-  const p = input.properties;
-  const parts = [
-    `Occurrence ${occurrence} merged at ${new Date(now).toISOString()}`,
-    `event time ${new Date(input.discoveredDate).toISOString()}`,
-    `Message-ID ${mid ?? (typeof p.sepm_message_id === 'string' ? p.sepm_message_id : '(none)')}`,
-    `action ${p.sepm_action ?? '(unknown)'}`,
-  ];
-  if (p.sepm_computer) parts.push(`computer ${String(p.sepm_computer)}`);
-  return `${parts.join('; ')}.`;
-}
+/** Kept here for callers of the mapper; the note's one home is soar/merge-rules.ts (every store writes it). */
+export { occurrenceNote } from '../soar/merge-rules.ts';

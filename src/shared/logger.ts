@@ -37,6 +37,13 @@ export const REDACT_PATHS = [
   '*.*.token',
   '*.*.secret',
   '*.*.apiKeySecret',
+  // A PostgreSQL URL carries its password; the cookie-signing secret of the web role.
+  'postgres.url',
+  '*.postgres.url',
+  'soar.postgres.url',
+  'sessionSecret',
+  '*.sessionSecret',
+  '*.*.sessionSecret',
   'headers.authorization',
   'headers.cookie',
   'req.headers.authorization',

@@ -1,5 +1,5 @@
 import type { Artifact } from '../mail/types.ts';
-import type { Severity } from './port.ts';
+import type { NewIncident, Severity } from './port.ts';
 
 /**
  * The rules every incident store applies when a repeat alert is merged into an open incident (pure, no I/O):
@@ -51,4 +51,20 @@ export function newArtifacts(existing: readonly { type: string; value: string }[
     out.push({ ...a, value });
   }
   return out;
+}
+
+/**
+ * The note written when a repeat alert is merged into an open incident. Every adapter uses it, so analysts see one
+ * format whatever the backend.
+ */
+export function occurrenceNote(occurrence: number, input: NewIncident, mid: string | undefined, now: number): string {
+  const p = input.properties;
+  const parts = [
+    `Occurrence ${occurrence} merged at ${new Date(now).toISOString()}`,
+    `event time ${new Date(input.discoveredDate).toISOString()}`,
+    `Message-ID ${mid ?? (typeof p.sepm_message_id === 'string' ? p.sepm_message_id : '(none)')}`,
+    `action ${p.sepm_action ?? '(unknown)'}`,
+  ];
+  if (p.sepm_computer) parts.push(`computer ${String(p.sepm_computer)}`);
+  return `${parts.join('; ')}.`;
 }

@@ -68,7 +68,8 @@ function registerReadRoutes(app: FastifyInstance, deps: HttpDeps): void {
   app.get('/incidents', async (req, reply) => {
     const v = view(req);
     if (!v) return reply.redirect('/login', 302);
-    if (!store) return html(reply, 'The review UI needs the embedded incident store (soar.kind: embedded).', 404);
+    if (!store)
+      return html(reply, 'The review UI needs our own incident store (soar.kind: embedded or postgres).', 404);
     const q = listQuery.parse(req.query ?? {});
     const res = await store.searchIncidents({ ...q, limit: PAGE_SIZE, offset: (q.page - 1) * PAGE_SIZE });
     return html(reply, listPage(v, { ...q, limit: PAGE_SIZE }, res.total, res.incidents));

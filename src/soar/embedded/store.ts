@@ -1,9 +1,8 @@
-import { occurrenceNote } from '../../intake/mapper.ts';
 import type { Database } from 'better-sqlite3';
 import type { Artifact } from '../../mail/types.ts';
 import { openDatabase, run, sql, storeCall } from './db.ts';
 import { foldSearch } from './schema.ts';
-import { foldArtifactValue, maxSeverity, newArtifacts } from '../merge-rules.ts';
+import { foldArtifactValue, maxSeverity, newArtifacts, occurrenceNote } from '../merge-rules.ts';
 import { incidentDetail, searchIncidents, type IncidentDetail, type IncidentSearch } from './queries.ts';
 import { notFound, toArtifact, toIncident, toNote, type ArtifactRow, type IncidentRow, type NoteRow } from './rows.ts';
 import {
