@@ -20,6 +20,7 @@ import { analyzeMail, analyzeOptionsFromConfig } from './intake/analyze.ts';
 import { AppError, ErrorCodes, describeError } from './shared/errors.ts';
 import type { Logger } from './shared/logger.ts';
 import { assertRedisReachable, createRedis } from './shared/redis.ts';
+import { claimEmbeddedStore } from './soar/embedded/claim.ts';
 import { openEmbeddedStore, type EmbeddedStore } from './soar/embedded/store.ts';
 import type { PostgresStore } from './soar/postgres/store.ts';
 import { mapToIncidents } from './intake/mapper.ts';
@@ -110,6 +111,11 @@ export async function startService(opts: StartOptions): Promise<RunningService> 
     if (soar) {
       service.soar = soar;
       resources.push(() => soar.close());
+      // One host only: a second host's store file on this Redis is refused before any work is taken.
+      if (soar.kind === 'embedded') {
+        const store = soar as EmbeddedStore;
+        await claimEmbeddedStore(redis, config.redis.prefix, store.storeId, store.path);
+      }
       const sepm = roles.has('enrich') ? await startEnrichRole(opts, soar, workers, resources) : undefined;
       if (roles.has('worker')) await startWorker(opts, soar, workers, resources);
       if (roles.has('web') && config.http.enabled) await startWebRole(config, logger, soar, sepm, service, sources);

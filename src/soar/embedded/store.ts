@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import type { Artifact } from '../../mail/types.ts';
 import { openDatabase, run, sql, storeCall } from './db.ts';
-import { foldSearch } from './schema.ts';
+import { foldSearch, readStoreId } from './schema.ts';
 import { foldArtifactValue, maxSeverity, newArtifacts, occurrenceNote } from '../merge-rules.ts';
 import { incidentDetail, searchIncidents, type IncidentDetail, type IncidentSearch } from './queries.ts';
 import { notFound, toArtifact, toIncident, toNote, type ArtifactRow, type IncidentRow, type NoteRow } from './rows.ts';
@@ -35,6 +35,8 @@ export type { IncidentDetail, IncidentSearch, IncidentSearchResult } from './que
 export interface EmbeddedStore extends SoarClient {
   readonly kind: 'embedded';
   readonly path: string;
+  /** Random id kept in the file; registered in Redis so the store is never shared across hosts (claim.ts). */
+  readonly storeId: string;
   /** Newest first, filtered; `total` counts all matches (for paging). */
   searchIncidents(query?: IncidentSearch): Promise<{ total: number; incidents: Incident[] }>;
   /** Incident with artifacts, notes, every data table that has rows, attachments and applied Message-IDs. */
@@ -56,6 +58,7 @@ export function openEmbeddedStore(path: string, options: EmbeddedStoreOptions = 
 class SqliteIncidentStore implements EmbeddedStore {
   readonly kind = 'embedded' as const;
   readonly path: string;
+  readonly storeId: string;
   private readonly db: Database;
   private readonly maxAttachmentBytes: number;
 
@@ -63,6 +66,7 @@ class SqliteIncidentStore implements EmbeddedStore {
     this.path = path;
     this.maxAttachmentBytes = options.maxAttachmentBytes ?? 25 * 1024 * 1024;
     this.db = storeCall(() => openDatabase(path, options.busyTimeoutMs ?? 5000));
+    this.storeId = storeCall(() => readStoreId(this.db));
   }
 
   findOrCreateIncident(input: NewIncident, options: FindOrCreateOptions): Promise<FindOrCreateResult> {
