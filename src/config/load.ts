@@ -35,7 +35,7 @@ export const ENV_KEYS: Record<string, string[]> = {
 };
 
 /** Secret keys that may be given as `<key>File` in the config file. */
-const SECRET_KEYS = ['password', 'apiKeySecret', 'accessToken', 'token', 'passwordHash', 'url', 'sessionSecret'];
+const SECRET_KEYS = ['password', 'apiKeySecret', 'accessToken', 'token', 'passwordHash', 'url'];
 
 export interface LoadOptions {
   /** Path of a YAML or JSON config file; undefined = defaults + environment only. */

@@ -6,7 +6,8 @@ import type { Logger } from '../shared/logger.ts';
 import type { QueueName } from '../jobs/queues.ts';
 import type { EmbeddedStore } from '../soar/embedded/store.ts';
 import type { SoarClient } from '../soar/port.ts';
-import type { Credentials, FailedLoginLimiter, Principal, Role, Session, SessionStore } from './auth/auth.ts';
+import type { Credentials, Principal, Role, Session } from './auth/auth.ts';
+import type { RedisLoginLimiter, RedisSessionStore } from './auth/shared-state.ts';
 
 export type ReadinessCheck = () => Promise<Record<string, { ok: boolean; detail?: string }>>;
 
@@ -39,8 +40,10 @@ export interface HttpDeps extends HttpContext {
   redis: Redis;
   queues: Record<QueueName, Queue>;
   credentials: Credentials;
-  sessions: SessionStore;
-  limiter: FailedLoginLimiter;
+  /** Browser sessions, shared by every web replica (Redis). */
+  sessions: RedisSessionStore;
+  /** Failed logins per client + user, counted across every web replica (Redis). */
+  limiter: RedisLoginLimiter;
   /** This deployment's directories, cut from read-only views of job data (see redact.ts). */
   serverRoots: string[];
 }

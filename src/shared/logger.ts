@@ -37,13 +37,10 @@ export const REDACT_PATHS = [
   '*.*.token',
   '*.*.secret',
   '*.*.apiKeySecret',
-  // A PostgreSQL URL carries its password; the cookie-signing secret of the web role.
+  // A PostgreSQL URL carries its password.
   'postgres.url',
   '*.postgres.url',
   'soar.postgres.url',
-  'sessionSecret',
-  '*.sessionSecret',
-  '*.*.sessionSecret',
   'headers.authorization',
   'headers.cookie',
   'req.headers.authorization',

@@ -148,7 +148,7 @@ function registerLogout(app: FastifyInstance, deps: HttpDeps): void {
   // A read-only user may end their own session: the one mutating route open to every role.
   app.post('/logout', { config: { role: 'readonly' } }, async (req, reply) => {
     if (!checkCsrf(req, reply)) return reply;
-    if (req.session) deps.sessions.delete(req.session.id);
+    if (req.session) await deps.sessions.delete(req.session.id);
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return reply.redirect('/login', 303);
   });
