@@ -1,5 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { run as incidentsCommand } from '../../src/cli/commands/incidents.ts';
 import { AppError, ErrorCodes } from '../../src/shared/errors.ts';
 import { poolConfig } from '../../src/soar/postgres/connection.ts';
 import { PG_MIGRATIONS, PG_SCHEMA_VERSION } from '../../src/soar/postgres/migrations.ts';
@@ -102,6 +106,29 @@ describe('PostgreSQL store', () => {
     expect(err).toBeInstanceOf(AppError);
     expect((err as AppError).code).toBe(ErrorCodes.STORE_IO);
     expect((err as AppError).retryable).toBe(true);
+  });
+});
+
+describe('incidents command on soar.kind postgres', () => {
+  it('lists and shows the incidents of the configured PostgreSQL store', async () => {
+    const schema = freshSchema('cli');
+    const store = await openPostgresStore(pgSettings(schema));
+    const { incident } = await store.findOrCreateIncident(sampleIncident(), { mergeWindowMs: HOUR });
+    await store.close();
+    const dir = mkdtempSync(join(tmpdir(), 'pg-cli-'));
+    const file = join(dir, 'config.json');
+    writeFileSync(file, JSON.stringify({ soar: { kind: 'postgres', postgres: { url: TEST_POSTGRES_URL, schema } } }));
+    let out = '';
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((t) => ((out += String(t)), true));
+    try {
+      expect(await incidentsCommand(['list', '--json', '--config', file])).toBe(0);
+      expect(await incidentsCommand(['show', String(incident.id), '--config', file])).toBe(0);
+    } finally {
+      spy.mockRestore();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(out).toContain('"total": 1');
+    expect(out).toContain(`Incident ${incident.id}: ${incident.name}`);
   });
 });
 
