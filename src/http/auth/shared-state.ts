@@ -52,11 +52,6 @@ export class RedisSessionStore {
     return `${this.prefix}:http:sessions`;
   }
 
-  async size(): Promise<number> {
-    await this.redis.zremrangebyscore(this.index, '-inf', Date.now() - this.idleMs);
-    return this.redis.zcard(this.index);
-  }
-
   async create(principal: Principal, now = Date.now()): Promise<Session> {
     const s: Session = {
       id: randomBytes(32).toString('base64url'),
