@@ -1,12 +1,10 @@
-import type pg from 'pg';
-import type { PoolClient } from 'pg';
 import type { Artifact } from '../../mail/types.ts';
 import { AppError, ErrorCodes } from '../../shared/errors.ts';
 import { assertTableCells } from '../embedded/columns.ts';
 import { assertKnownTable, notFound } from '../embedded/rows.ts';
 import { foldArtifactValue, newArtifacts } from '../merge-rules.ts';
 import type { AttachmentInfo, CellValue, Note, StoredArtifact, TableRow } from '../port.ts';
-import { query } from './connection.ts';
+import { query, type PgQueryable } from './connection.ts';
 import { toAttachmentInfo, toTableRow, type PgAttachmentRow, type PgTableRow } from './rows.ts';
 
 /**
@@ -14,7 +12,7 @@ import { toAttachmentInfo, toTableRow, type PgAttachmentRow, type PgTableRow } f
  * the transaction's connection; column and table checks are the embedded store's (the same answers as IBM SOAR).
  */
 
-type Db = pg.Pool | PoolClient;
+type Db = PgQueryable;
 
 /** Largest id of an `integer` column: anything above cannot exist (and would be a type error in SQL). */
 const MAX_ID = 2_147_483_647;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
-import type { PoolClient, PoolConfig } from 'pg';
+import type { PoolConfig, QueryResult, QueryResultRow } from 'pg';
 import { isLoopbackHost } from '../../config/loopback.ts';
 import type { SoarConfig } from '../../config/schema.ts';
 import { AppError, ErrorCodes } from '../../shared/errors.ts';
@@ -137,9 +137,21 @@ export function toStoreError(err: unknown): AppError {
   });
 }
 
+/** What the store needs of pg: a pool (pg.Pool) and its clients (pg.PoolClient); narrow so tests can stand in. */
+export interface PgQueryable {
+  query<R extends QueryResultRow>(text: string, values?: unknown[]): Promise<QueryResult<R>>;
+}
+export interface PgClient extends PgQueryable {
+  release(): void;
+}
+export interface PgPool extends PgQueryable {
+  connect(): Promise<PgClient>;
+  end(): Promise<void>;
+}
+
 /** Runs `fn` in one transaction on one pooled connection; any failure rolls back and becomes STORE_IO. */
-export async function inTransaction<T>(pool: pg.Pool, fn: (c: PoolClient) => Promise<T>): Promise<T> {
-  let client: PoolClient;
+export async function inTransaction<T>(pool: PgPool, fn: (c: PgClient) => Promise<T>): Promise<T> {
+  let client: PgClient;
   try {
     client = await pool.connect();
   } catch (err) {
@@ -159,8 +171,8 @@ export async function inTransaction<T>(pool: pg.Pool, fn: (c: PoolClient) => Pro
 }
 
 /** One statement outside a transaction (reads). */
-export async function query<R extends pg.QueryResultRow>(
-  pool: pg.Pool | PoolClient,
+export async function query<R extends QueryResultRow>(
+  pool: PgQueryable,
   text: string,
   values: unknown[] = [],
 ): Promise<R[]> {

@@ -1,5 +1,4 @@
-import type pg from 'pg';
-import { inTransaction } from './connection.ts';
+import { inTransaction, type PgPool } from './connection.ts';
 
 /**
  * Numbered schema steps of the PostgreSQL incident store, recorded in schema_migrations. Append new steps; never
@@ -107,7 +106,7 @@ const MIGRATION_LOCK = 0x5e9_1a7e;
  * a transaction-level advisory lock: hosts starting together apply each step once, the others wait and see it
  * done. Returns the version in place.
  */
-export async function migrate(pool: pg.Pool, schema: string, now: number = Date.now()): Promise<number> {
+export async function migrate(pool: PgPool, schema: string, now: number = Date.now()): Promise<number> {
   return inTransaction(pool, async (c) => {
     await c.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
     // The name is checked by the config schema ([a-z_][a-z0-9_]*); quoting keeps it literal anyway.

@@ -1,7 +1,6 @@
-import type pg from 'pg';
 import type { IncidentDetail, IncidentSearch, IncidentSearchResult } from '../embedded/queries.ts';
 import type { Incident, TableRow } from '../port.ts';
-import { query } from './connection.ts';
+import { query, type PgQueryable } from './connection.ts';
 import {
   INCIDENT_COLUMNS,
   toArtifact,
@@ -25,7 +24,7 @@ function likePattern(text: string): string {
   return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
-export async function searchIncidents(pool: pg.Pool, q: IncidentSearch): Promise<IncidentSearchResult> {
+export async function searchIncidents(pool: PgQueryable, q: IncidentSearch): Promise<IncidentSearchResult> {
   const where: string[] = [];
   const params: (string | number)[] = [];
   const add = (clause: string, value: string) => {
@@ -51,7 +50,7 @@ export async function searchIncidents(pool: pg.Pool, q: IncidentSearch): Promise
   return { total: count[0]?.n ?? 0, incidents: rows.map(toIncident) };
 }
 
-export async function incidentDetail(pool: pg.Pool, incident: Incident): Promise<IncidentDetail> {
+export async function incidentDetail(pool: PgQueryable, incident: Incident): Promise<IncidentDetail> {
   const id = [incident.id];
   const [artifacts, notes, rows, attachments, messages] = await Promise.all([
     query<PgArtifactRow>(

@@ -1,5 +1,4 @@
 import pg from 'pg';
-import type { PoolClient } from 'pg';
 import type { Artifact } from '../../mail/types.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { foldSearch } from '../embedded/schema.ts';
@@ -20,7 +19,16 @@ import type {
   TableRow,
 } from '../port.ts';
 import * as child from './children.ts';
-import { inTransaction, poolConfig, query, toStoreError, type PostgresStoreSettings } from './connection.ts';
+import {
+  inTransaction,
+  poolConfig,
+  query,
+  toStoreError,
+  type PgClient,
+  type PgPool,
+  type PgQueryable,
+  type PostgresStoreSettings,
+} from './connection.ts';
 import { migrate } from './migrations.ts';
 import { incidentDetail, searchIncidents } from './queries.ts';
 import {
@@ -74,16 +82,21 @@ export async function openPostgresStore(
     await pool.end().catch(() => undefined);
     throw toStoreError(err);
   }
+  return postgresStoreOn(pool, options);
+}
+
+/** The store on an existing, migrated pool (unit tests hand in a stand-in). */
+export function postgresStoreOn(pool: PgPool, options: PostgresStoreOptions = {}): PostgresStore {
   return new PgIncidentStore(pool, options.maxAttachmentBytes ?? 25 * 1024 * 1024);
 }
 
 class PgIncidentStore implements PostgresStore {
   readonly kind = 'postgres' as const;
-  private readonly pool: pg.Pool;
+  private readonly pool: PgPool;
   private readonly maxAttachmentBytes: number;
   private closed = false;
 
-  constructor(pool: pg.Pool, maxAttachmentBytes: number) {
+  constructor(pool: PgPool, maxAttachmentBytes: number) {
     this.pool = pool;
     this.maxAttachmentBytes = maxAttachmentBytes;
   }
@@ -218,7 +231,7 @@ class PgIncidentStore implements PostgresStore {
   }
 
   /** Reads run on the pool (autocommit): no transaction needed for one consistent statement each. */
-  private read<T>(fn: (c: pg.Pool) => Promise<T>): Promise<T> {
+  private read<T>(fn: (c: PgQueryable) => Promise<T>): Promise<T> {
     return fn(this.pool);
   }
 
@@ -233,7 +246,7 @@ class PgIncidentStore implements PostgresStore {
   }
 }
 
-type Db = pg.Pool | PoolClient;
+type Db = PgQueryable;
 
 async function incident(c: Db, id: number): Promise<Incident> {
   child.checkId('incident', id);
@@ -243,7 +256,7 @@ async function incident(c: Db, id: number): Promise<Incident> {
 }
 
 /** The open incident with this key last seen at or after `since`, locked for the merge. */
-async function openWithin(c: PoolClient, dedupKey: string, since: number): Promise<PgIncidentRow | null> {
+async function openWithin(c: PgClient, dedupKey: string, since: number): Promise<PgIncidentRow | null> {
   const rows = await query<PgIncidentRow>(
     c,
     `SELECT ${INCIDENT_COLUMNS} FROM incidents WHERE dedup_key = $1 AND state = 'open' AND last_seen >= $2
@@ -253,7 +266,7 @@ async function openWithin(c: PoolClient, dedupKey: string, since: number): Promi
   return rows[0] ?? null;
 }
 
-async function insertIncident(c: PoolClient, input: NewIncident, now: number): Promise<number> {
+async function insertIncident(c: PgClient, input: NewIncident, now: number): Promise<number> {
   const rows = await query<{ id: number }>(
     c,
     `INSERT INTO incidents (dedup_key, name, description, description_format, state, severity, incident_types,
@@ -278,7 +291,7 @@ async function insertIncident(c: PoolClient, input: NewIncident, now: number): P
 
 /** A repeat: count it, slide the window, keep the worse severity, and leave a note saying what came in. */
 async function mergeInto(
-  c: PoolClient,
+  c: PgClient,
   row: PgIncidentRow,
   input: NewIncident,
   mid: string | undefined,
