@@ -16,7 +16,9 @@ import type { JobRuntime } from './jobs/runtime.ts';
 import { AppError, ErrorCodes, describeError } from './shared/errors.ts';
 import type { Logger } from './shared/logger.ts';
 import { redactUrl } from './shared/redis.ts';
+import { claimEmbeddedStore } from './soar/embedded/claim.ts';
 import { openEmbeddedStore, type EmbeddedStore } from './soar/embedded/store.ts';
+import type { PostgresStore } from './soar/postgres/store.ts';
 import type { SoarClient } from './soar/port.ts';
 
 export type { SourceStatus } from './ingest/role.ts';
@@ -140,6 +142,11 @@ export async function startService(opts: StartOptions): Promise<RunningService> 
     if (soar) {
       service.soar = soar;
       resources.push(() => soar.close());
+      // One host only: a second host's store file on this Redis is refused before any work is taken.
+      if (soar.kind === 'embedded') {
+        const store = soar as EmbeddedStore;
+        await claimEmbeddedStore(redis, config.redis.prefix, store.storeId, store.path);
+      }
       let sepm: SepmHandle | undefined;
       if (roles.has('enrich')) {
         const enrich = await startEnrichRole(runtime, config, logger, soar, opts.sepmSimulator);
@@ -149,7 +156,7 @@ export async function startService(opts: StartOptions): Promise<RunningService> 
       }
       if (roles.has('worker')) workers.push(startIntakeRole(runtime, config, logger, soar, opts.workerConcurrency));
       if (roles.has('web') && config.http.enabled) {
-        const store = soar.kind === 'embedded' ? (soar as EmbeddedStore) : undefined;
+        const store = reviewStoreOf(soar);
         const web = await startWebRole(runtime, config, logger, soar, store, sepm, () => service.sources());
         service.webUrl = web.url;
         sources.push(() => web.stop());
@@ -170,12 +177,23 @@ export async function startService(opts: StartOptions): Promise<RunningService> 
   return service;
 }
 
+/** The review side of the incident store when the store is ours (embedded or postgres); IBM SOAR has its own UI. */
+function reviewStoreOf(soar: SoarClient): EmbeddedStore | PostgresStore | undefined {
+  if (soar.kind === 'embedded') return soar as EmbeddedStore;
+  if (soar.kind === 'postgres') return soar as PostgresStore;
+  return undefined;
+}
+
 async function openSoar(config: Config, logger: Logger): Promise<SoarClient> {
   if (config.soar.kind === 'ibm') {
     const { createIbmSoarClient } = await import('./soar/ibm/soar.ts');
     if (!config.soar.ibm)
       throw new AppError(ErrorCodes.CONFIG_INVALID, 'soar.kind is ibm but soar.ibm is not configured');
     return createIbmSoarClient(config.soar.ibm, logger);
+  }
+  if (config.soar.kind === 'postgres') {
+    const { openPostgresStore, postgresSettings } = await import('./soar/postgres/store.ts');
+    return openPostgresStore(postgresSettings(config.soar.postgres), { logger });
   }
   const path = resolve(config.soar.embedded.path);
   mkdirSync(dirname(path), { recursive: true });

@@ -22,6 +22,7 @@ export const ENV_KEYS: Record<string, string[]> = {
   SEPM_INTAKE_SEPM_PROXY: ['sepm', 'proxy'],
   SEPM_INTAKE_SOAR_KIND: ['soar', 'kind'],
   SEPM_INTAKE_SOAR_DB: ['soar', 'embedded', 'path'],
+  SEPM_INTAKE_SOAR_POSTGRES_URL: ['soar', 'postgres', 'url'],
   SEPM_INTAKE_SOAR_URL: ['soar', 'ibm', 'url'],
   SEPM_INTAKE_SOAR_ORG: ['soar', 'ibm', 'org'],
   SEPM_INTAKE_SOAR_API_KEY_ID: ['soar', 'ibm', 'apiKeyId'],
@@ -42,6 +43,7 @@ const SECRET_KEYS = [
   'passwordHash',
   'clientSecret',
   'refreshToken',
+  'url',
 ];
 
 export interface LoadOptions {

@@ -140,13 +140,36 @@ export const policySchema = z
 
 export const soarSchema = z
   .object({
-    kind: z.enum(['embedded', 'ibm']).default('embedded'),
+    /** embedded = SQLite file (one host); postgres = shared PostgreSQL (any number of hosts); ibm = IBM QRadar SOAR. */
+    kind: z.enum(['embedded', 'ibm', 'postgres']).default('embedded'),
     /** Repeats within this window (hours) merge into the open incident. */
     mergeWindowHours: z.number().min(0).default(24),
     embedded: z
       .object({ path: z.string().default('var/incidents.db') })
       .strict()
       .default({ path: 'var/incidents.db' }),
+    postgres: z
+      .object({
+        /** postgres://user:password@host:5432/db — a secret (urlFile, SEPM_INTAKE_SOAR_POSTGRES_URL[_FILE]). */
+        url: z
+          .string()
+          .min(1)
+          .refine((u) => /^postgres(ql)?:\/\//i.test(u), 'must be a postgres:// or postgresql:// URL')
+          .optional(),
+        /** Schema holding the tables (created when missing); several deployments may share one database. */
+        schema: z
+          .string()
+          .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lower-case letters, digits and _ (at most 63)')
+          .default('public'),
+        /** PEM file with the CA(s) that sign the server certificate; TLS is then on and verified. */
+        caBundle: z.string().optional(),
+        /** Connections per process (each role process has its own pool). */
+        poolSize: z.number().int().min(1).max(100).default(10),
+        /** Connecting, ms. */
+        connectTimeoutMs: z.number().int().min(100).default(10_000),
+      })
+      .strict()
+      .optional(),
     ibm: z
       .object({
         /** https only: the API key crosses this connection. */

@@ -6,7 +6,8 @@ import type { Logger } from '../shared/logger.ts';
 import type { QueueName } from '../jobs/queues.ts';
 import type { JobRuntime } from '../jobs/runtime.ts';
 import type { ReviewStore, SoarClient } from '../soar/port.ts';
-import type { Credentials, FailedLoginLimiter, Principal, Role, Session, SessionStore } from './auth/auth.ts';
+import type { Credentials, Principal, Role, Session } from './auth/auth.ts';
+import type { RedisLoginLimiter, RedisSessionStore } from './auth/shared-state.ts';
 
 export type ReadinessCheck = () => Promise<Record<string, { ok: boolean; detail?: string }>>;
 
@@ -24,7 +25,7 @@ export interface HttpContext {
   /** Connections and queues for the dashboard, the API and the intake metrics (built by main.ts). */
   runtime: JobRuntime;
   soar: SoarClient;
-  /** The review side of the incident store (the embedded store when soar.kind is embedded): enables the review UI. */
+  /** The review side of the incident store when it is ours (soar.kind embedded or postgres): enables the review UI. */
   store?: ReviewStore;
   logger: Logger;
   /** Mail watchers, SEPM and whatever else the composition root knows about; Redis and SOAR are checked here. */
@@ -38,8 +39,10 @@ export interface HttpDeps extends HttpContext {
   redis: Redis;
   queues: Record<QueueName, Queue>;
   credentials: Credentials;
-  sessions: SessionStore;
-  limiter: FailedLoginLimiter;
+  /** Browser sessions, shared by every web replica (Redis). */
+  sessions: RedisSessionStore;
+  /** Failed logins per client + user, counted across every web replica (Redis). */
+  limiter: RedisLoginLimiter;
   /** This deployment's directories, cut from read-only views of job data (see redact.ts). */
   serverRoots: string[];
 }

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
 import type { Queue } from 'bullmq';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -7,7 +6,8 @@ import { isAppError } from '../shared/errors.ts';
 import { registerJobCounts, registerLastMailProvider } from '../shared/metrics.ts';
 import { QueueNames, type QueueName } from '../jobs/queues.ts';
 import { registerApiRoutes } from './api/api.ts';
-import { Credentials, FailedLoginLimiter, SessionStore } from './auth/auth.ts';
+import { Credentials } from './auth/auth.ts';
+import { RedisLoginLimiter, RedisSessionStore, sharedCookieSecret } from './auth/shared-state.ts';
 import { registerBoards } from './ops/board.ts';
 import type { HttpContext, HttpDeps } from './context.ts';
 import { installGate, routeOf } from './auth/gate.ts';
@@ -83,8 +83,8 @@ export async function buildHttpServer(ctx: HttpContext): Promise<FastifyInstance
     redis,
     queues,
     credentials,
-    sessions: new SessionStore(undefined, ctx.config.http.maxSessions),
-    limiter: new FailedLoginLimiter(ctx.config.http.loginRateLimitPerMin),
+    sessions: new RedisSessionStore(redis, ctx.runtime.prefix, undefined, ctx.config.http.maxSessions),
+    limiter: new RedisLoginLimiter(redis, ctx.runtime.prefix, ctx.config.http.loginRateLimitPerMin),
     serverRoots: serverRoots(ctx.config.mail.spool.dir),
   };
   const app = Fastify({
@@ -96,8 +96,9 @@ export async function buildHttpServer(ctx: HttpContext): Promise<FastifyInstance
     // the Secure cookie); false: the socket's own address and protocol.
     trustProxy: ctx.config.http.trustProxy === false ? false : ctx.config.http.trustProxy,
   });
-  // Sessions are server-side; the signature only stops forged ids from reaching the lookup.
-  await app.register(fastifyCookie, { secret: randomBytes(32).toString('hex') });
+  // Sessions are server-side (Redis); the signature only stops forged ids from reaching the lookup. One secret
+  // for the deployment (kept in Redis) so a cookie set by one replica verifies on every other and after a restart.
+  await app.register(fastifyCookie, { secret: await sharedCookieSecret(redis, ctx.runtime.prefix) });
   installHooks(app, deps);
   const unregister = registerJobCounts(async () => {
     const out: Record<string, Record<string, number>> = {};

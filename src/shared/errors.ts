@@ -57,6 +57,8 @@ export const ErrorCodes = {
   SOAR_TIMEOUT: 'SOAR_TIMEOUT',
   SOAR_TLS: 'SOAR_TLS',
   STORE_IO: 'STORE_IO',
+  /** Another embedded store (another host's file) is registered on this Redis prefix: the store is one host only. */
+  STORE_SINGLE_HOST: 'STORE_SINGLE_HOST',
   // jobs / policy
   JOB_PAYLOAD_INVALID: 'JOB_PAYLOAD_INVALID',
   JOB_UNKNOWN: 'JOB_UNKNOWN',

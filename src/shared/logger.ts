@@ -43,6 +43,10 @@ export const REDACT_PATHS = [
   '*.*.apiKeySecret',
   '*.*.clientSecret',
   '*.*.refreshToken',
+  // A PostgreSQL URL carries its password.
+  'postgres.url',
+  '*.postgres.url',
+  'soar.postgres.url',
   'headers.authorization',
   'headers.cookie',
   'req.headers.authorization',

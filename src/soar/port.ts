@@ -4,8 +4,9 @@ import type { Artifact } from '../mail/types.ts';
 export type { Artifact, ArtifactType } from '../mail/types.ts';
 
 /**
- * The SOAR port: the only way the rest of the service talks to an incident system. Two adapters implement it:
- * the IBM QRadar SOAR REST adapter and the embedded SQLite store. Both must pass the same contract tests.
+ * The SOAR port: the only way the rest of the service talks to an incident system. Three adapters implement it:
+ * the IBM QRadar SOAR REST adapter, the embedded SQLite store and the PostgreSQL store. All pass the same contract
+ * tests.
  */
 
 export type IncidentState = 'open' | 'closed';
@@ -88,7 +89,7 @@ export interface FindOrCreateResult {
 }
 
 export interface SoarClient {
-  readonly kind: 'embedded' | 'ibm';
+  readonly kind: 'embedded' | 'ibm' | 'postgres';
   /** Create, merge (new artifacts + note + occurrence counter) or no-op for a repeated Message-ID. */
   findOrCreateIncident(input: NewIncident, options: FindOrCreateOptions): Promise<FindOrCreateResult>;
   getIncident(id: number): Promise<Incident>;

@@ -7,6 +7,8 @@ import { configSchema, type Config } from '../../src/config/schema.ts';
 import { ArtifactTypes, type Artifact } from '../../src/mail/types.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
 import { openEmbeddedStore, type EmbeddedStore } from '../../src/soar/embedded/store.ts';
+import { openPostgresStore, type PostgresStore } from '../../src/soar/postgres/store.ts';
+import { dropSchema, pgSettings, randomSchema } from './postgres.ts';
 import { startEnrichment } from '../../src/enrich/start.ts';
 import { enqueueUntrusted, type RequestedBy } from '../../src/jobs/catalog.ts';
 import { getAutomationKey, withSeal } from '../../src/jobs/seal.ts';
@@ -16,17 +18,21 @@ import { cleanupPrefix, randomPrefix, testRuntime, TEST_REDIS_URL } from './redi
 /**
  * Enrichment under test: the SEPM simulator over HTTPS (verification on, its CA as caBundle), the embedded
  * incident store in a temp dir, real Redis under a random prefix, and the enrichment workers of src/enrich/start.ts.
+ * SEPM_INTAKE_TEST_STORE=postgres (or `store: 'postgres'`) runs the same flows on the PostgreSQL store in a random
+ * schema, dropped at close.
  */
 
 export interface HarnessOptions {
   sim?: SepmSimOptions;
   /** Deep-merged config overrides (policy, enrich, sepm). */
   config?: Record<string, unknown>;
+  /** Incident store under test; default from SEPM_INTAKE_TEST_STORE, else embedded. */
+  store?: 'embedded' | 'postgres';
 }
 
 export interface Harness {
   sim: SepmSim;
-  soar: EmbeddedStore;
+  soar: EmbeddedStore | PostgresStore;
   config: Config;
   prefix: string;
   /** A connection on the test Redis (the enqueue options need one). */
@@ -57,7 +63,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   for (const c of sim.state.computers) c.onlineStatus = 1;
   const prefix = randomPrefix('enrich');
   const dir = mkdtempSync(join(tmpdir(), 'enrich-'));
-  const soar = openEmbeddedStore(join(dir, 'incidents.db'));
+  const kind = opts.store ?? (process.env.SEPM_INTAKE_TEST_STORE === 'postgres' ? 'postgres' : 'embedded');
+  const schema = kind === 'postgres' ? randomSchema('enrich') : undefined;
+  const soar = schema ? await openPostgresStore(pgSettings(schema)) : openEmbeddedStore(join(dir, 'incidents.db'));
   const overrides = opts.config ?? {};
   const config = configSchema.parse({
     ...overrides,
@@ -131,6 +139,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       await Promise.all(Object.values(queues).map((q) => q.close()));
       redis.disconnect();
       await soar.close();
+      if (schema) await dropSchema(schema);
       await sim.stop();
       await cleanupPrefix(prefix);
       rmSync(dir, { recursive: true, force: true });

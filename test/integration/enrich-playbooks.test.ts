@@ -64,8 +64,10 @@ describe('playbooks', () => {
     });
     expect(remediated.cells.remediation_commandid).toMatch(/^[0-9A-F]{32}$/);
     expect(host.files.some((f) => f.path === path)).toBe(false);
-    const atts = await h.soar.listAttachments(incidentId);
-    expect(atts.some((a) => a.name.startsWith('Remediation_results_for_commandid_'))).toBe(true);
+    // The results file is attached after the row update (a separate write): wait for it, as a reader would.
+    await waitFor(async () =>
+      (await h.soar.listAttachments(incidentId)).some((a) => a.name.startsWith('Remediation_results_for_commandid_')),
+    );
   });
 
   it('status summary, non-compliant details, groups, critical events', async () => {

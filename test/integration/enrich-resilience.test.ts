@@ -123,8 +123,10 @@ describe('enrichment resilience', () => {
         return rows[0]?.cells.quarantine_command_state === 'Timedout' ? rows[0] : undefined;
       }, 15_000);
       expect(row.cells.quarantine_commandid).toBeTruthy();
-      const notes = (await h.soar.listNotes(incidentId)).map((n) => n.text).join('\n');
-      expect(notes).toContain('Completed on 0 of 1 endpoints');
+      // The summary note follows the row update (a separate write): wait for it, as a reader would.
+      await waitFor(async () =>
+        (await h.soar.listNotes(incidentId)).some((n) => n.text.includes('Completed on 0 of 1 endpoints')),
+      );
     } finally {
       offline.onlineStatus = 1;
     }

@@ -8,7 +8,8 @@ import { parseCommandArgs } from '../args.ts';
 const USAGE = `usage: sepm-intake incidents list [--state open|closed] [--severity Low|Medium|High] [--computer TEXT]
                                 [--risk TEXT] [--limit N] [--offset N] [--json] [--config FILE] [--db FILE]
        sepm-intake incidents show <id> [--json] [--config FILE] [--db FILE]
-Reads the embedded incident store (soar.embedded.path; --db overrides it).
+Reads the incident store of the config: embedded (soar.embedded.path; --db FILE overrides it) or postgres
+(soar.postgres.url, e.g. from SEPM_INTAKE_SOAR_POSTGRES_URL).
 `;
 
 const OPTIONS = {
@@ -26,7 +27,10 @@ const OPTIONS = {
 
 type Values = ReturnType<typeof parseCommandArgs<typeof OPTIONS>>['values'];
 
-/** `sepm-intake incidents list|show <id>`: prints incidents of the embedded store as tables or JSON. */
+/** What the command reads; the embedded and the PostgreSQL store both offer it. */
+type IncidentReader = Pick<EmbeddedStore, 'searchIncidents' | 'getIncidentDetail' | 'close'>;
+
+/** `sepm-intake incidents list|show <id>`: prints incidents of our incident store as tables or JSON. */
 export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, OPTIONS);
   const [sub, idText, ...extra] = positionals;
@@ -34,7 +38,7 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write(USAGE);
     return values.help ? 0 : 2;
   }
-  const store = openStore(values);
+  const store = await openStore(values);
   try {
     if (sub === 'list') return await list(store, values);
     const id = Number(idText);
@@ -48,14 +52,18 @@ export async function run(args: string[]): Promise<number> {
   }
 }
 
-function openStore(values: Values): EmbeddedStore {
+async function openStore(values: Values): Promise<IncidentReader> {
   let path = values.db;
   if (!path) {
     const config = loadConfig({ file: values.config });
+    if (config.soar.kind === 'postgres') {
+      const { openPostgresStore, postgresSettings } = await import('../../soar/postgres/store.ts');
+      return openPostgresStore(postgresSettings(config.soar.postgres));
+    }
     if (config.soar.kind !== 'embedded') {
       throw new AppError(
         ErrorCodes.CONFIG_INVALID,
-        'soar.kind is not "embedded": incidents live in IBM SOAR (use --db)',
+        'soar.kind is ibm: incidents live in IBM SOAR (use --db for an embedded store file)',
       );
     }
     path = config.soar.embedded.path;
@@ -78,7 +86,7 @@ function count(name: string, value: string | undefined): number | undefined {
   return n;
 }
 
-async function list(store: EmbeddedStore, values: Values): Promise<number> {
+async function list(store: IncidentReader, values: Values): Promise<number> {
   const query = {
     state: oneOf<IncidentState>('state', values.state, ['open', 'closed']),
     severity: oneOf<Severity>('severity', values.severity, ['Low', 'Medium', 'High']),
@@ -106,7 +114,7 @@ async function list(store: EmbeddedStore, values: Values): Promise<number> {
   return 0;
 }
 
-async function show(store: EmbeddedStore, id: number, json: boolean): Promise<number> {
+async function show(store: IncidentReader, id: number, json: boolean): Promise<number> {
   const detail = await store.getIncidentDetail(id);
   process.stdout.write(json ? `${JSON.stringify(detail, null, 2)}\n` : formatDetail(detail));
   return 0;

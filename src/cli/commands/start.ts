@@ -90,7 +90,7 @@ function banner(roles: Role[], spoolDir: string | undefined, soarKind: string, i
     lines.push(`Drop SEPM alert mails (.eml files) into ${spoolDir}`);
     lines.push(`  they move to ${spoolDir}/processed once queued, or to ${spoolDir}/failed with a .reason file.`);
   }
-  if (soarKind === 'embedded') lines.push('See incidents with: npx sepm-intake incidents list');
+  if (soarKind !== 'ibm') lines.push('See incidents with: npx sepm-intake incidents list');
   lines.push('Stop with Ctrl-C (SIGINT) or SIGTERM: running jobs get time to finish.');
   return `${lines.join('\n')}\n`;
 }

@@ -6,8 +6,8 @@ import { hashPassword, safeEqual, verifyPassword } from './password.ts';
 
 /**
  * Who may use the web role: users (scrypt hashes) and bearer tokens from config, server-side sessions for the
- * browser, and a per-IP limiter for failed logins. Sessions live in this process only (a restart logs everyone
- * out; several web replicas need sticky sessions).
+ * browser, and a limiter for failed logins. Sessions and the limiter live in Redis (shared-state.ts), so web
+ * replicas need no sticky sessions and a restart logs no one out.
  */
 
 export type Role = 'readonly' | 'operator';
@@ -103,104 +103,9 @@ export interface Session {
 }
 
 /**
- * In-memory sessions, idle timeout in ms (default 8 h), at most `maxSessions` of them: a login beyond that
- * ends the least recently used session, so a flood of logins cannot grow the map without bound.
- */
-export class SessionStore {
-  /** Insertion order is recency order: every use moves a session to the end. */
-  private readonly sessions = new Map<string, Session>();
-  private readonly idleMs: number;
-  private readonly maxSessions: number;
-
-  constructor(idleMs = 8 * 3600_000, maxSessions = 10_000) {
-    this.idleMs = idleMs;
-    this.maxSessions = maxSessions;
-  }
-
-  get size(): number {
-    return this.sessions.size;
-  }
-
-  create(principal: Principal, now = Date.now()): Session {
-    this.sweep(now);
-    while (this.sessions.size >= this.maxSessions) this.sessions.delete(this.sessions.keys().next().value!);
-    const s: Session = {
-      id: randomBytes(32).toString('base64url'),
-      principal: { ...principal, via: 'session' },
-      csrf: randomBytes(24).toString('base64url'),
-      expiresAt: now + this.idleMs,
-    };
-    this.sessions.set(s.id, s);
-    return s;
-  }
-
-  get(id: string, now = Date.now()): Session | undefined {
-    const s = this.sessions.get(id);
-    if (!s) return undefined;
-    this.sessions.delete(id);
-    if (s.expiresAt <= now) return undefined;
-    s.expiresAt = now + this.idleMs;
-    this.sessions.set(id, s);
-    return s;
-  }
-
-  delete(id: string): void {
-    this.sessions.delete(id);
-  }
-
-  private sweep(now: number): void {
-    for (const [id, s] of this.sessions) if (s.expiresAt <= now) this.sessions.delete(id);
-  }
-}
-
-/**
  * The limiter's key: client address and the user name tried (bearer tokens share the name `(token)`), the name
  * cut to 128 characters so 10,000 keys stay small however long the names sent.
  */
 export function limiterKey(ip: string, user: string | undefined): string {
   return `${ip}\u0000${user === undefined ? '(token)' : user.slice(0, 128)}`;
-}
-
-/**
- * Failed logins per key (client IP + user name, see limiterKey) in a fixed one-minute window. Callers consult it
- * only after a credential check failed: a correct password or a valid token always gets in, so ten bad guesses
- * for one user from behind a shared proxy lock out neither that user nor anyone else. Over the limit a wrong
- * guess answers 429 instead of 401. At most `maxEntries` keys are kept; the least recently failed goes first.
- */
-export class FailedLoginLimiter {
-  /** Insertion order is recency order: every failure moves its key to the end. */
-  private readonly windows = new Map<string, { start: number; failures: number }>();
-  private readonly max: number;
-  private readonly maxEntries: number;
-
-  constructor(maxPerMinute: number, maxEntries = 10_000) {
-    this.max = maxPerMinute;
-    this.maxEntries = maxEntries;
-  }
-
-  get size(): number {
-    return this.windows.size;
-  }
-
-  /** Seconds until the key may fail again without a 429, or 0. */
-  retryAfter(key: string, now = Date.now()): number {
-    const w = this.windows.get(key);
-    if (!w || now - w.start >= 60_000) return 0;
-    return w.failures >= this.max ? Math.ceil((w.start + 60_000 - now) / 1000) : 0;
-  }
-
-  /** Records a failure; returns the Retry-After seconds when the key was over the limit already (0: a 401). */
-  fail(key: string, now = Date.now()): number {
-    const wait = this.retryAfter(key, now);
-    const w = this.windows.get(key);
-    this.windows.delete(key);
-    if (!w || now - w.start >= 60_000) {
-      while (this.windows.size >= this.maxEntries) this.windows.delete(this.windows.keys().next().value!);
-      this.windows.set(key, { start: now, failures: 1 });
-    } else {
-      w.failures += 1;
-      this.windows.set(key, w);
-    }
-    return wait;
-  }
 }

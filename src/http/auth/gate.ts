@@ -54,13 +54,13 @@ async function authenticate(req: FastifyRequest, reply: FastifyReply, deps: Http
       req.principal = principal;
       return true;
     }
-    const wait = deps.limiter.fail(limiterKey(req.ip, user));
+    const wait = await deps.limiter.fail(limiterKey(req.ip, user));
     if (wait > 0) void reply.code(429).header('retry-after', String(wait)).send({ error: 'HTTP_RATE_LIMITED' });
     return false;
   }
   const raw = req.cookies[SESSION_COOKIE];
   const unsigned = raw ? req.unsignCookie(raw) : undefined;
-  const session = unsigned?.valid && unsigned.value ? deps.sessions.get(unsigned.value) : undefined;
+  const session = unsigned?.valid && unsigned.value ? await deps.sessions.get(unsigned.value) : undefined;
   if (!session) return false;
   req.session = session;
   req.principal = session.principal;

@@ -72,7 +72,7 @@ export function registerLogin(app: FastifyInstance, deps: HttpDeps): void {
     // Credentials first: a correct password is never refused by the limiter (it keys on client + user).
     const principal = user && password ? await deps.credentials.checkPassword(user, password) : undefined;
     if (!principal) {
-      const wait = deps.limiter.fail(limiterKey(req.ip, user));
+      const wait = await deps.limiter.fail(limiterKey(req.ip, user));
       req.log.warn({ user: user.slice(0, 64), ip: req.ip }, 'failed login');
       if (wait > 0) {
         reply.header('retry-after', String(wait));
@@ -80,7 +80,7 @@ export function registerLogin(app: FastifyInstance, deps: HttpDeps): void {
       }
       return page(reply, loginPage(next, expected, 'Wrong user name or password.'), 401);
     }
-    const session = deps.sessions.create(principal);
+    const session = await deps.sessions.create(principal);
     const secure = secureCookie(req, deps.config.http);
     reply.setCookie(SESSION_COOKIE, session.id, {
       signed: true,

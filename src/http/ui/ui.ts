@@ -73,7 +73,8 @@ function registerReadRoutes(app: FastifyInstance, deps: HttpDeps): void {
   app.get('/incidents', async (req, reply) => {
     const v = view(req);
     if (!v) return reply.redirect('/login', 302);
-    if (!store) return html(reply, 'The review UI needs the embedded incident store (soar.kind: embedded).', 404);
+    if (!store)
+      return html(reply, 'The review UI needs our own incident store (soar.kind: embedded or postgres).', 404);
     const q = listQuery.parse(req.query ?? {});
     const res = await store.searchIncidents({ ...q, limit: PAGE_SIZE, offset: (q.page - 1) * PAGE_SIZE });
     return html(reply, listPage(v, { ...q, limit: PAGE_SIZE }, res.total, res.incidents));
@@ -157,7 +158,7 @@ function registerLogout(app: FastifyInstance, deps: HttpDeps): void {
   // A read-only user may end their own session: the one mutating route open to every role.
   app.post('/logout', { config: { role: 'readonly' } }, async (req, reply) => {
     if (!checkCsrf(req, reply)) return reply;
-    if (req.session) deps.sessions.delete(req.session.id);
+    if (req.session) await deps.sessions.delete(req.session.id);
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return reply.redirect('/login', 303);
   });

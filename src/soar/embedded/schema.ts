@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 
 /**
@@ -108,7 +109,23 @@ export const MIGRATIONS: readonly Migration[] = [
       }
     },
   },
+  {
+    // The store's identity: registered in Redis at start (claim.ts), so a second host with its own file on the
+    // same Redis is refused instead of creating incidents whose ids collide with this one's.
+    version: 3,
+    sql: `CREATE TABLE store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+    backfill: (db) => {
+      db.prepare(`INSERT INTO store_meta (key, value) VALUES ('store_id', ?)`).run(randomUUID());
+    },
+  },
 ];
+
+/** The random id of this store file (migration 3). */
+export function readStoreId(db: Database): string {
+  const row = db.prepare(`SELECT value FROM store_meta WHERE key = 'store_id'`).get() as { value: string } | undefined;
+  if (!row) throw new Error('store_meta has no store_id');
+  return row.value;
+}
 
 /** Search form of a property: text, lower-cased with Unicode rules (SQLite's lower() folds ASCII only). */
 export function foldSearch(value: unknown): string {

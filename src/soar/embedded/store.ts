@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import type { Artifact } from '../../mail/types.ts';
 import { openDatabase, run, sql, storeCall } from './db.ts';
-import { foldSearch } from './schema.ts';
+import { foldSearch, readStoreId } from './schema.ts';
 import { foldArtifactValue, maxSeverity, newArtifacts, occurrenceNote } from '../merge-rules.ts';
 import { incidentDetail, searchIncidents } from './queries.ts';
 import { notFound, toArtifact, toIncident, toNote, type ArtifactRow, type IncidentRow, type NoteRow } from './rows.ts';
@@ -37,6 +37,8 @@ import type {
 export interface EmbeddedStore extends SoarClient, ReviewStore {
   readonly kind: 'embedded';
   readonly path: string;
+  /** Random id kept in the file; registered in Redis so the store is never shared across hosts (claim.ts). */
+  readonly storeId: string;
 }
 
 export interface EmbeddedStoreOptions {
@@ -54,6 +56,7 @@ export function openEmbeddedStore(path: string, options: EmbeddedStoreOptions = 
 class SqliteIncidentStore implements EmbeddedStore {
   readonly kind = 'embedded' as const;
   readonly path: string;
+  readonly storeId: string;
   private readonly db: Database;
   private readonly maxAttachmentBytes: number;
 
@@ -61,6 +64,7 @@ class SqliteIncidentStore implements EmbeddedStore {
     this.path = path;
     this.maxAttachmentBytes = options.maxAttachmentBytes ?? 25 * 1024 * 1024;
     this.db = storeCall(() => openDatabase(path, options.busyTimeoutMs ?? 5000));
+    this.storeId = storeCall(() => readStoreId(this.db));
   }
 
   findOrCreateIncident(input: NewIncident, options: FindOrCreateOptions): Promise<FindOrCreateResult> {
