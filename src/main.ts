@@ -22,6 +22,8 @@ import type { Logger } from './shared/logger.ts';
 import { assertRedisReachable, createRedis } from './shared/redis.ts';
 import { openEmbeddedStore, type EmbeddedStore } from './soar/embedded/store.ts';
 import { mapToIncidents } from './intake/mapper.ts';
+import { compileSeverityRules } from './intake/severity-rules.ts';
+import { protectedRules } from './enrich/containment/index.ts';
 import type { SoarClient } from './soar/port.ts';
 
 /**
@@ -78,6 +80,7 @@ export async function startService(opts: StartOptions): Promise<RunningService> 
   const { config, logger } = opts;
   const roles = new Set<Role>(opts.roles.includes('all') ? ['watcher', 'worker', 'enrich', 'web'] : opts.roles);
   checkConfigSemantics(config);
+  compileSeverityRules(config.soar.severity);
   // Certificate verification is never off: a process-wide switch in the environment is refused, not obeyed.
   assertTlsVerificationOn(process.env);
   for (const warning of plainTextWarnings(config)) logger.warn({ tls: 'off' }, `NO TLS: ${warning}`);
@@ -133,6 +136,11 @@ async function startWorker(
   connection.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error (worker)'));
   resources.push(async () => connection.disconnect());
   const analyzeOptions = analyzeOptionsFromConfig(config);
+  // The `protected: true` severity rules ask the same protected lists the containment policy refuses on.
+  const severityRules = compileSeverityRules(config.soar.severity, (ev) => {
+    const target = { computer: ev.computer ?? ev.targetComputer, ips: ev.ips, ip: ev.targetIp, group: ev.group };
+    return protectedRules(target, config.policy)[0] ?? null;
+  });
   const handle = createIntakeWorker({
     connection,
     prefix: config.redis.prefix,
@@ -140,7 +148,7 @@ async function startWorker(
     logger,
     deps: {
       analyze: (raw) => analyzeMail(raw, analyzeOptions),
-      toIncidents: mapToIncidents,
+      toIncidents: (n, artifacts, mail) => mapToIncidents(n, artifacts, mail, { severityRules }),
       soar,
       mergeWindowMs: config.soar.mergeWindowHours * 3600_000,
       rejectUntrusted: senderChecksConfigured(config),
