@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const helpers = new Set(['run', 'enrich-child', 'scan-legacy']);
+const helpers = new Set(['run', 'enrich-child', 'scan-legacy', 'demo-screenshots']);
 const all = readdirSync(here)
   .filter((f) => f.endsWith('.ts'))
   .map((f) => f.slice(0, -3))

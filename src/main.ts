@@ -19,6 +19,8 @@ import { redactUrl } from './shared/redis.ts';
 import { claimEmbeddedStore } from './soar/embedded/claim.ts';
 import { openEmbeddedStore, type EmbeddedStore } from './soar/embedded/store.ts';
 import type { PostgresStore } from './soar/postgres/store.ts';
+import { compileSeverityRules, type CompiledSeverityRules } from './intake/severity-rules.ts';
+import { protectedRules } from './enrich/containment/index.ts';
 import type { SoarClient } from './soar/port.ts';
 
 export type { SourceStatus } from './ingest/role.ts';
@@ -111,6 +113,7 @@ export async function startService(opts: StartOptions): Promise<RunningService> 
   const { config, logger } = opts;
   const roles = new Set<Role>(opts.roles.includes('all') ? ['watcher', 'worker', 'enrich', 'web'] : opts.roles);
   checkConfigSemantics(config);
+  compileSeverityRules(config.soar.severity);
   // Certificate verification is never off: a process-wide switch in the environment is refused, not obeyed.
   assertTlsVerificationOn(process.env);
   for (const warning of plainTextWarnings(config)) logger.warn({ tls: 'off' }, `NO TLS: ${warning}`);
@@ -154,7 +157,10 @@ export async function startService(opts: StartOptions): Promise<RunningService> 
         workers.push(() => enrich.stopWorkers());
         sepm = enrich.sepm;
       }
-      if (roles.has('worker')) workers.push(startIntakeRole(runtime, config, logger, soar, opts.workerConcurrency));
+      if (roles.has('worker')) {
+        const rules = severityRulesOf(config);
+        workers.push(startIntakeRole(runtime, config, logger, soar, rules, opts.workerConcurrency));
+      }
       if (roles.has('web') && config.http.enabled) {
         const store = reviewStoreOf(soar);
         const web = await startWebRole(runtime, config, logger, soar, store, sepm, () => service.sources());
@@ -175,6 +181,14 @@ export async function startService(opts: StartOptions): Promise<RunningService> 
   }
   logger.info({ roles: [...roles], prefix: config.redis.prefix, sepmMode: config.sepm.mode }, 'sepm-intake started');
   return service;
+}
+
+/** The severity rules; `protected: true` asks the same protected lists the containment policy refuses on. */
+function severityRulesOf(config: Config): CompiledSeverityRules {
+  return compileSeverityRules(config.soar.severity, (ev) => {
+    const target = { computer: ev.computer ?? ev.targetComputer, ips: ev.ips, ip: ev.targetIp, group: ev.group };
+    return protectedRules(target, config.policy)[0] ?? null;
+  });
 }
 
 /** The review side of the incident store when the store is ours (embedded or postgres); IBM SOAR has its own UI. */

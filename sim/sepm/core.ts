@@ -60,6 +60,7 @@ export class SimCore {
     };
     this.startedAt = Date.now();
     const estate = generateEstate(this.opts.seed, this.opts.computers, this.startedAt);
+    options.shapeEstate?.(estate, this.startedAt);
     this.state = {
       ...estate,
       commands: new Map(),

@@ -25,6 +25,8 @@ export interface SepmSimOptions {
   tokenLifetimeSec?: number;
   /** time per command state step 0→1→2→3 (ms), default 200 */
   commandStepMs?: number;
+  /** reshapes the generated estate in place before it is indexed (the demo's: demo-estate.ts); `now` = start, epoch ms */
+  shapeEstate?: (estate: { domains: SimDomain[]; groups: SimGroup[]; computers: SimComputer[] }, now: number) => void;
 }
 
 export interface SepmSimFault {

@@ -6,6 +6,7 @@ import { describeError } from '../shared/errors.ts';
  */
 export const COMMANDS: Record<string, string> = {
   start: 'run the service (--role watcher|worker|enrich|web|all, --config FILE)',
+  demo: 'run everything against the built-in SEPM simulator, drop the fixture mails, create a demo user',
   parse: 'parse SEPM mail files (or - for stdin) and print the decision as JSON',
   replay: 'enqueue .eml files or directories into the intake queue',
   sep: 'run one SEP function against the configured SEPM (sep --list)',

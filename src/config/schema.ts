@@ -11,6 +11,7 @@ export {
   mailSchema,
   oauth2Schema,
 } from './schema-mail.ts';
+import { severitySchema } from './severity.ts';
 
 /**
  * The whole configuration as one zod schema. Every key has a default that runs the service standalone
@@ -144,6 +145,8 @@ export const soarSchema = z
     kind: z.enum(['embedded', 'ibm', 'postgres']).default('embedded'),
     /** Repeats within this window (hours) merge into the open incident. */
     mergeWindowHours: z.number().min(0).default(24),
+    /** Rules that raise severity from what happened (risk family, spread, servers …); see config/severity.ts. */
+    severity: severitySchema.default(() => severitySchema.parse({})),
     embedded: z
       .object({ path: z.string().default('var/incidents.db') })
       .strict()
@@ -317,5 +320,6 @@ export type SenderAuthConfig = z.infer<typeof senderAuthSchema>;
 export type WhitelistConfig = z.infer<typeof whitelistSchema>;
 export type PolicyConfig = z.infer<typeof policySchema>;
 export type SoarConfig = z.infer<typeof soarSchema>;
+export type { SeverityConfig, SeverityRuleConfig } from './severity.ts';
 export type EnrichConfig = z.infer<typeof enrichSchema>;
 export type HttpConfig = z.infer<typeof httpSchema>;

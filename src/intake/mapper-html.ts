@@ -1,5 +1,6 @@
 import { escapeHtml } from '../shared/html-escape.ts';
 import type { MailMeta, RiskEvent, SepNotification } from '../mail/types.ts';
+import type { SeverityAssessment } from './mapper-severity.ts';
 
 /**
  * The incident description as HTML (pure). Every value comes from the mail, which an attacker can write, so every
@@ -42,7 +43,18 @@ export function eventTable(ev: RiskEvent, index: number, total: number): string 
   return `<table><caption>${escapeHtml(caption + partial)}</caption>${rows.join('')}</table>`;
 }
 
-export function describeIncident(n: SepNotification, events: readonly RiskEvent[], mail: MailMeta): string {
+/** Severity and every reason for it, the deciding ones first (which soar.severity rule raised it). */
+function severityHtml(a: SeverityAssessment): string {
+  const rows = a.reasons.map((r) => row(r.severity, r.text)).join('');
+  return `<table><caption>${escapeHtml(`Severity ${a.severity}, because`)}</caption>${rows}</table>`;
+}
+
+export function describeIncident(
+  n: SepNotification,
+  events: readonly RiskEvent[],
+  mail: MailMeta,
+  severity?: SeverityAssessment,
+): string {
   const facts = [
     row('Notification', n.type),
     row('Template', n.template),
@@ -60,5 +72,6 @@ export function describeIncident(n: SepNotification, events: readonly RiskEvent[
   if (n.forwarded) warnings.push('The alert arrived as a forwarded mail.');
   const warningHtml = warnings.map((w) => `<p><b>${escapeHtml(w)}</b></p>`).join('');
   const tables = events.map((ev, i) => eventTable(ev, i, events.length)).join('');
-  return `<p>SEPM alert mail</p><table>${facts}</table>${warningHtml}${tables}`;
+  const severityPart = severity ? severityHtml(severity) : '';
+  return `<p>SEPM alert mail</p><table>${facts}</table>${severityPart}${warningHtml}${tables}`;
 }

@@ -1,9 +1,19 @@
-import { NotificationTypes, type NotificationType, type RiskEvent } from '../mail/types.ts';
-import { maxSeverity } from '../soar/merge-rules.ts';
+import { severitySchema } from '../config/severity.ts';
+import type { RiskEvent } from '../mail/types.ts';
+import { maxSeverity, severityRank } from '../soar/merge-rules.ts';
 import type { Severity } from '../soar/port.ts';
+import {
+  compileSeverityRules,
+  matchingRules,
+  sortReasons,
+  worstOf,
+  type CompiledSeverityRules,
+  type RuleContext,
+  type SeverityReason,
+} from './severity-rules.ts';
 
 /**
- * Incident severity from the notification type, the actions SEP took and the outbreak size (pure).
+ * Incident severity from the actions SEP took (pure), raised by the soar.severity rules (severity-rules.ts).
  * Classification follows docs/reference/sepm-notifications.md §7 "Suggested classification": a threat SEP removed is Low, one it
  * left in place or failed on is High; anything we cannot place is Medium.
  */
@@ -37,9 +47,6 @@ const ATTENTION_NAMES: ReadonlySet<string> = new Set([
   'repairfailedpowereraser2',
 ]);
 
-/** Outbreaks touching at least this many computers are never Low. */
-export const OUTBREAK_COMPUTERS = 3;
-
 export function classifyAction(ev: Pick<RiskEvent, 'action' | 'actionCode' | 'actionRaw'>): ActionClass {
   if (ev.actionCode !== undefined) {
     if (REMEDIATED_CODES.has(ev.actionCode)) return 'remediated';
@@ -56,23 +63,53 @@ export function classifyAction(ev: Pick<RiskEvent, 'action' | 'actionCode' | 'ac
 /** The same order the incident stores merge by (soar/merge-rules.ts). */
 export const worseSeverity = maxSeverity;
 
-export interface SeverityContext {
-  type: NotificationType;
-  /** Distinct computers across the whole notification (outbreak size). */
-  computerCount: number;
+export interface SeverityContext extends RuleContext {
+  /** Compiled soar.severity.rules; the defaults when absent. */
+  rules?: CompiledSeverityRules;
 }
 
-/** Severity of one incident built from `events` (the worst of its events). */
-export function severityFor(events: readonly RiskEvent[], ctx: SeverityContext): Severity {
-  if (ctx.type === NotificationTypes.securityAlert) return 'High';
-  let severity: Severity = 'Low';
+export interface SeverityAssessment {
+  severity: Severity;
+  /** Every reason, the ones that decided the severity first (shown in the incident). */
+  reasons: SeverityReason[];
+}
+
+const DEFAULT_RULES = severitySchema.parse({});
+
+/** What SEP's own action says: removed → Low, unknown → Medium, left in place or failed → High. */
+function actionReason(events: readonly RiskEvent[]): SeverityReason {
+  let worst: SeverityReason | null = null;
   for (const ev of events) {
     const cls = classifyAction(ev);
-    severity = worseSeverity(severity, cls === 'needs_attention' ? 'High' : cls === 'unknown' ? 'Medium' : 'Low');
+    const action = ev.action ?? ev.actionRaw;
+    const on = hostLabel(ev);
+    const r: SeverityReason =
+      cls === 'needs_attention'
+        ? { severity: 'High', text: `action ${action ?? ev.actionCode ?? '?'}${on}: SEP did not remove the risk` }
+        : cls === 'unknown'
+          ? { severity: 'Medium', text: action ? `action ${action}${on} is not a known removal` : 'no action reported' }
+          : { severity: 'Low', text: `SEP removed the risk (${action ?? ev.actionCode ?? '?'})` };
+    if (!worst || severityRank(r.severity) > severityRank(worst.severity)) worst = r;
   }
-  if (severity === 'Low') {
-    const bigOutbreak = ctx.type === NotificationTypes.riskOutbreak && ctx.computerCount >= OUTBREAK_COMPUTERS;
-    if (ctx.type === NotificationTypes.newRiskDetected || bigOutbreak) return 'Medium';
-  }
-  return severity;
+  return worst ?? { severity: 'Medium', text: 'no event' };
+}
+
+function hostLabel(ev: RiskEvent): string {
+  const host = ev.computer ?? ev.targetComputer;
+  return host ? ` on ${host}` : '';
+}
+
+/**
+ * Severity of one incident built from `events`: the worst of SEP's action outcome and every matching
+ * soar.severity rule (risk family, spread, servers, protected assets, notification type), with the reasons.
+ */
+export function assessSeverity(events: readonly RiskEvent[], ctx: SeverityContext): SeverityAssessment {
+  const rules = ctx.rules ?? compileSeverityRules(DEFAULT_RULES);
+  const reasons = [actionReason(events), ...matchingRules(rules, events, ctx)];
+  return { severity: worstOf(reasons), reasons: sortReasons(reasons) };
+}
+
+/** Severity of one incident built from `events` (the worst of its events and the rules). */
+export function severityFor(events: readonly RiskEvent[], ctx: SeverityContext): Severity {
+  return assessSeverity(events, ctx).severity;
 }

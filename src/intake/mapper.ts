@@ -8,7 +8,8 @@ import {
   type SepNotification,
 } from '../mail/types.ts';
 import { describeIncident } from './mapper-html.ts';
-import { severityFor } from './mapper-severity.ts';
+import { assessSeverity, type SeverityAssessment } from './mapper-severity.ts';
+import type { CompiledSeverityRules } from './severity-rules.ts';
 import type { NewIncident } from '../soar/port.ts';
 
 /**
@@ -67,6 +68,8 @@ export function dedupKeyFor(event: RiskEvent): string {
 export interface MapOptions {
   /** Epoch ms used when no date is known at all (injected for tests). */
   now?: number;
+  /** Compiled soar.severity.rules (compileSeverityRules); the defaults when absent. */
+  severityRules?: CompiledSeverityRules;
 }
 
 export function mapToIncidents(
@@ -85,18 +88,31 @@ export function mapToIncidents(
   const computers = new Set(n.events.map((e) => fold(hostOf(e))).filter(Boolean));
   const claims = artifacts.map((a) => n.events.filter((ev) => relevantValues(ev).has(fold(a.value))));
   const securityAlert = n.type === NotificationTypes.securityAlert;
-  return [...groups].map(([dedupKey, events]) => ({
-    dedupKey,
-    name: incidentName(n.type, events[0]!),
-    description: describeIncident(n, events, mail),
-    descriptionFormat: 'html' as const,
-    discoveredDate: discoveredDate(events, n, mail, options.now),
-    severity: severityFor(events, { type: n.type, computerCount: computers.size }),
-    incidentTypes: [securityAlert ? 'System Intrusion' : 'Malware'],
-    properties: propertiesFor(n, events, mail),
-    // An artifact claimed by no event (e.g. one the whitelist reshaped) is shared by every incident of the mail.
-    artifacts: artifacts.filter((_, i) => claims[i]!.length === 0 || claims[i]!.some((ev) => events.includes(ev))),
-  }));
+  return [...groups].map(([dedupKey, events]) => {
+    const ctx = { type: n.type, computerCount: computers.size };
+    const assessed = assessSeverity(events, options.severityRules ? { ...ctx, rules: options.severityRules } : ctx);
+    return {
+      dedupKey,
+      name: incidentName(n.type, events[0]!),
+      description: describeIncident(n, events, mail, assessed),
+      descriptionFormat: 'html' as const,
+      discoveredDate: discoveredDate(events, n, mail, options.now),
+      severity: assessed.severity,
+      severityReason: decidingReasons(assessed),
+      incidentTypes: [securityAlert ? 'System Intrusion' : 'Malware'],
+      properties: propertiesFor(n, events, mail),
+      // An artifact claimed by no event (e.g. one the whitelist reshaped) is shared by every incident of the mail.
+      artifacts: artifacts.filter((_, i) => claims[i]!.length === 0 || claims[i]!.some((ev) => events.includes(ev))),
+    };
+  });
+}
+
+/** The reasons that set the severity (those at the final level), one line. */
+export function decidingReasons(a: SeverityAssessment): string {
+  return a.reasons
+    .filter((r) => r.severity === a.severity)
+    .map((r) => r.text)
+    .join('; ');
 }
 
 /** Values of an event an artifact may carry (folded), to decide which incident an artifact belongs to. */

@@ -4,6 +4,7 @@ import type { Logger } from '../shared/logger.ts';
 import type { SoarClient } from '../soar/port.ts';
 import { decideMail, analyzeOptionsFromConfig } from './analyze.ts';
 import { mapToIncidents } from './mapper.ts';
+import type { CompiledSeverityRules } from './severity-rules.ts';
 import { createIntakeWorker } from './worker.ts';
 
 /**
@@ -15,6 +16,7 @@ export function startIntakeRole(
   config: Config,
   logger: Logger,
   soar: SoarClient,
+  severityRules: CompiledSeverityRules,
   concurrency = 8,
 ): (deadlineMs: number) => Promise<void> {
   const connection = runtime.redis('worker');
@@ -26,7 +28,7 @@ export function startIntakeRole(
     logger,
     deps: {
       analyze: (raw) => decideMail(raw, analyzeOptions),
-      toIncidents: mapToIncidents,
+      toIncidents: (n, artifacts, mail) => mapToIncidents(n, artifacts, mail, { severityRules }),
       soar,
       mergeWindowMs: config.soar.mergeWindowHours * 3600_000,
     },

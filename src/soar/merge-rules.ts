@@ -66,5 +66,6 @@ export function occurrenceNote(occurrence: number, input: NewIncident, mid: stri
     `action ${p.sepm_action ?? '(unknown)'}`,
   ];
   if (p.sepm_computer) parts.push(`computer ${String(p.sepm_computer)}`);
+  if (input.severityReason) parts.push(`this alert's severity ${input.severity} (${input.severityReason})`);
   return `${parts.join('; ')}.`;
 }

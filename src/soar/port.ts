@@ -22,6 +22,8 @@ export interface NewIncident {
   /** Epoch ms. */
   discoveredDate: number;
   severity: Severity;
+  /** Why it has that severity (the deciding soar.severity rules), shown in notes; not stored as a field. */
+  severityReason?: string;
   /** e.g. ["Malware"] or ["System Intrusion"]. */
   incidentTypes: string[];
   /** SEPM server, domain, group, notification type … (custom properties). */

@@ -1,6 +1,7 @@
 import { loadConfig } from '../../config/load.ts';
 import { checkConfigSemantics } from '../../config-checks.ts';
 import { checkSepmMode } from '../../config/sepm-mode.ts';
+import { compileSeverityRules } from '../../intake/severity-rules.ts';
 import { parseCommandArgs } from '../args.ts';
 
 /**
@@ -12,6 +13,7 @@ export async function run(args: string[]): Promise<number> {
   const file = values.config ?? positionals[0];
   const config = loadConfig({ file });
   checkConfigSemantics(config);
+  compileSeverityRules(config.soar.severity);
   checkSepmMode(config, { needsSepm: true });
   const sepm = config.sepm.mode === 'simulator' ? 'built-in simulator (demo)' : config.sepm.host;
   const where = file ?? '(defaults + environment)';

@@ -1,8 +1,8 @@
 import { loadConfig } from '../../config/load.ts';
 import type { Config } from '../../config/schema.ts';
-import { ROLES, startService, type Role } from '../../main.ts';
+import { ROLES, startService, type Role, type RunningService } from '../../main.ts';
 import { AppError, ErrorCodes } from '../../shared/errors.ts';
-import { createLogger } from '../../shared/logger.ts';
+import { createLogger, type Logger } from '../../shared/logger.ts';
 import { parseCommandArgs } from '../args.ts';
 import { startSepmSimulator, withDemoSepm } from '../demo.ts';
 
@@ -35,6 +35,11 @@ export async function run(args: string[]): Promise<number> {
     ),
   );
   if (service.webUrl) process.stdout.write(webBanner(service.webUrl, config));
+  return untilSignal(service, logger, deadlineMs);
+}
+
+/** Runs until SIGTERM/SIGINT, then stops the service within `deadlineMs`; a second signal exits at once. */
+export function untilSignal(service: RunningService, logger: Logger, deadlineMs: number): Promise<number> {
   return new Promise<number>((resolve) => {
     let stopping = false;
     const onSignal = (signal: NodeJS.Signals): void => {
@@ -68,7 +73,7 @@ export function parseRoles(values: string[]): Role[] {
   return roles.length > 0 ? (roles as Role[]) : ['all'];
 }
 
-const DEMO_BANNER =
+export const DEMO_BANNER =
   'DEMO: sepm.mode is simulator - SEPM is the built-in simulator on loopback and endpoint data in incidents is\n' +
   '  made up. For a real SEPM set sepm.host (sepm.mode: live) and run without --demo.\n';
 

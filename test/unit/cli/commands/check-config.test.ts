@@ -35,6 +35,14 @@ describe('sepm-intake check-config', () => {
     expect(r.out).toMatch(/^ok: .* is valid \(sepm: sepm\.corp\.local/);
   });
 
+  it('names a severity rule with an unknown SEP action', async () => {
+    const text =
+      'sepm:\n  host: sepm.corp.local\nsoar:\n  severity:\n    rules:\n      - { name: x, severity: High, actions: [Exploded] }\n';
+    const r = await runCli(['check-config', configFile(text)]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('soar.severity.rules[0].actions[0] "Exploded": not a SEP action');
+  });
+
   it('names a bad whitelist entry', async () => {
     const file = configFile('whitelist:\n  ips: ["10.0.0.0/8", "10.0.0.300/8"]\n');
     const r = await runCli(['check-config', file]);
