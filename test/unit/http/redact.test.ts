@@ -50,6 +50,7 @@ describe('read-only redaction', () => {
   it('scrubs in linear time (8x input < 16x time) on hostile text', () => {
     const hostile = (n: number) =>
       `${'/a'.repeat(n)} ${'/'.repeat(n)}x ${'+/b'.repeat(n)} /${'c'.repeat(n)} ${' /d'.repeat(n)}`;
-    expect(growth(hostile, 20_000, (text) => scrubPaths(text))).toBeLessThan(16);
+    // 2,000 repeats (≈ 20 KB → 160 KB): larger inputs measure the allocator and GC, not the algorithm.
+    expect(growth(hostile, 2_000, (text) => scrubPaths(text))).toBeLessThan(16);
   });
 });
