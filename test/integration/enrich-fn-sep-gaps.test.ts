@@ -17,7 +17,7 @@ describe('fn_sep gaps on a 2,000-endpoint estate', () => {
   let h: Harness;
   let incidentId: number;
   let artifactId: number;
-  /** The scan command whose chunk holds the host with three copies (over the results limit: a CSV). */
+  /** The scan command: five copies on three hosts, over the results limit, so a CSV. */
   let csvCommand: string;
   let match: TableRow;
 
@@ -46,13 +46,15 @@ describe('fn_sep gaps on a 2,000-endpoint estate', () => {
     artifactId = (await h.soar.listArtifacts(incidentId))[0]!.id;
     // As the incident-ready hand-off does: artifacts by type and value, no ids.
     await run('auto-enrich', { incidentId, artifacts: [{ type: A.sha256, value: SHA }] });
+    // One estate-wide command (a scan is one operation): rows = the results limit, the CSV holds every match.
     const matches = await waitFor(async () => {
-      const rows = (await scanRows()).filter((r) => r.cells.computer_id);
-      return rows.length >= 3 ? rows : undefined;
+      const rows = await scanRows();
+      const done = rows.some((r) => !r.cells.computer_id && r.cells.scan_command_state !== 'In progress');
+      const found = rows.filter((r) => r.cells.computer_id);
+      return done && found.length >= LIMIT ? found : undefined;
     }, 90_000);
     match = matches[0]!;
-    const middle = hosts[Math.floor(hosts.length * 0.5)]!;
-    csvCommand = String(matches.find((r) => r.cells.computer_id === middle.uniqueId)!.cells.scan_commandid);
+    csvCommand = String(match.cells.scan_commandid);
     await waitFor(async () => ((await csvs(incidentId, csvCommand)).length > 0 ? true : undefined), 30_000);
   }, 180_000);
 
@@ -62,7 +64,7 @@ describe('fn_sep gaps on a 2,000-endpoint estate', () => {
 
   it('automatic scan rows (query and match rows) carry the artifact id', async () => {
     const rows = await scanRows();
-    expect(rows.length).toBeGreaterThan(3);
+    expect(rows.length).toBe(1 + LIMIT);
     expect(rows.map((r) => r.cells.artifact_id)).toEqual(rows.map(() => artifactId));
   });
 
@@ -97,7 +99,7 @@ describe('fn_sep gaps on a 2,000-endpoint estate', () => {
     const files = await csvs(other, csvCommand);
     expect(files).toHaveLength(1);
     const data = (await h.soar.getAttachment(other, files[0]!.id)).data.toString('utf8');
-    expect(data.split('\n').filter((l) => l.includes('drop'))).toHaveLength(3);
+    expect(data.split('\n').filter((l) => l.includes('drop'))).toHaveLength(5);
     await new Promise((r) => setTimeout(r, 1100));
     expect(await run('get-command-status', input)).toMatchObject({ attachment: { attached: false } });
     expect(await csvs(other, csvCommand)).toHaveLength(1);
