@@ -9,6 +9,7 @@ import { DEFAULT_BACKOFF, ReconnectBackoff, type BackoffSettings } from '../../s
 import { CursorStore } from './cursor-store.ts';
 import { createImapClient, toImapError } from './client.ts';
 import { scanMailbox } from './scan.ts';
+import { PendingMail } from './settle.ts';
 import type { IntakeProducer } from '../../jobs/intake-queue.ts';
 import { LockLease } from './lease.ts';
 import { withTimeout } from '../../shared/timeout.ts';
@@ -35,6 +36,8 @@ export interface WatcherTiming {
 
 /** NOOP interval while hot-polling, ms. */
 const HOT_POLL_INTERVAL_MS = 50;
+/** While queued mail waits for its intake job, the mailbox is settled (marked done) this often, ms. */
+const SETTLE_POLL_MS = 1000;
 
 export const DEFAULT_WATCHER_TIMING: WatcherTiming = {
   lockTtlMs: 30_000,
@@ -64,6 +67,8 @@ export class ImapWatcher {
   state: WatcherState = 'new';
   lastMailAt = Date.now();
   enqueuedTotal = 0;
+  /** Mails marked done (their intake job finished) by this watcher. */
+  doneTotal = 0;
   private stopping = false;
   private stopSignal!: Promise<'stop'>;
   private fireStop: () => void = () => undefined;
@@ -75,6 +80,10 @@ export class ImapWatcher {
   private readonly log: Logger;
   private readonly lock: MailboxLock;
   private readonly cursors: CursorStore;
+  private readonly pending: PendingMail;
+  /** Mails queued but not yet done after the last pass, and when that pass ran (epoch ms). */
+  private pendingCount = 0;
+  private lastScanAt = 0;
 
   constructor(options: ImapWatcherOptions) {
     this.o = options;
@@ -82,6 +91,7 @@ export class ImapWatcher {
     this.log = options.logger.child({ source: options.source.name, mailbox: options.source.mailbox });
     this.lock = new MailboxLock(options.redis, options.prefix, options.source.name, { ttlMs: this.t.lockTtlMs });
     this.cursors = new CursorStore(options.redis, options.prefix, options.source.name);
+    this.pending = new PendingMail(options.redis, options.prefix, options.source.name);
     this.stopSignal = new Promise((resolve) => (this.fireStop = () => resolve('stop')));
   }
 
@@ -170,6 +180,7 @@ export class ImapWatcher {
       this.state = 'active';
       this.log.info('imap session open');
       while (!this.stopping && !lease.lost && client.usable) {
+        if (this.pendingCount > 0 && Date.now() - this.lastScanAt >= SETTLE_POLL_MS) dirty = true;
         if (dirty) {
           dirty = false;
           await this.scan(client, lease);
@@ -186,12 +197,13 @@ export class ImapWatcher {
         }
         const woken = new Promise<'exists'>((resolve) => (wake = () => resolve('exists')));
         void client.idle().catch(() => undefined);
-        const refresh = this.delay(this.o.source.idleRefreshSec * 1000);
+        // Queued mail is marked done soon after its job finished, so IDLE is broken sooner while any waits.
+        const refresh = this.delay(this.pendingCount > 0 ? SETTLE_POLL_MS : this.o.source.idleRefreshSec * 1000);
         const why = await Promise.race([woken, refresh.promise, closed, this.stopSignal]);
         refresh.cancel();
         wake = () => undefined;
         if (why === 'refresh') {
-          this.warnIfQuiet();
+          if (this.pendingCount === 0) this.warnIfQuiet();
           await withTimeout(client.noop(), this.t.noopTimeoutMs);
           dirty = true;
         }
@@ -211,6 +223,7 @@ export class ImapWatcher {
       filter: this.o.filter,
       producer: this.o.producer,
       cursors: this.cursors,
+      pending: this.pending,
       redis: this.o.redis,
       prefix: this.o.prefix,
       logger: this.log,
@@ -220,11 +233,14 @@ export class ImapWatcher {
         if (lease.lost) throw new AppError(ErrorCodes.MAILBOX_LOCK_LOST, `mailbox lock ${this.lock.key} lost`);
       },
     });
+    this.lastScanAt = Date.now();
+    this.pendingCount = r.pending;
+    this.doneTotal += r.done;
     if (r.enqueued + r.ignored + r.quarantined > 0) {
       this.lastMailAt = Date.now();
       this.enqueuedTotal += r.enqueued;
       this.log.info(r, 'mailbox scan done');
-    }
+    } else if (r.done > 0) this.log.debug(r, 'queued mail marked done');
   }
 
   private async ensureFolders(client: ImapFlow): Promise<void> {

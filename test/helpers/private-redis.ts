@@ -1,0 +1,85 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { freePort } from './dovecot.ts';
+
+/**
+ * A redis-server of the test's own, on a free loopback port with its own directory, so a test may restart it,
+ * lose its data or change its settings without touching the shared Redis at 6379. Persistence is off unless
+ * `args` turn it on (`--appendonly yes`), which is how the Redis on many installs runs.
+ */
+export interface PrivateRedis {
+  readonly port: number;
+  readonly dir: string;
+  /** redis://127.0.0.1:<port> (no user). */
+  readonly url: string;
+  /** kill -9 and start again on the same port: without persistence every key is gone. */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startPrivateRedis(args: string[] = []): Promise<PrivateRedis> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'private-redis-'));
+  const url = `redis://127.0.0.1:${port}`;
+  let child: ChildProcess | undefined;
+  const spawnServer = async (): Promise<void> => {
+    child = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', ...args],
+      { stdio: 'ignore' },
+    );
+    await waitForPing(port, args);
+  };
+  const shutdown = async (): Promise<void> => {
+    const c = child;
+    if (!c || c.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) => c.once('exit', () => resolve()));
+    c.kill('SIGKILL');
+    await exited;
+  };
+  await spawnServer();
+  return {
+    port,
+    dir,
+    url,
+    restart: async () => {
+      await shutdown();
+      await spawnServer();
+    },
+    stop: async () => {
+      await shutdown();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function waitForPing(port: number, args: string[], timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  // A TLS-only server (`--port 0 --tls-port …`) is checked by its caller.
+  if (args.includes('--tls-port')) return;
+  while (Date.now() < end) {
+    const r = new Redis({
+      port,
+      host: '127.0.0.1',
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
+    r.on('error', () => undefined);
+    try {
+      await r.connect();
+      await r.ping();
+      return;
+    } catch (err) {
+      // NOAUTH / WRONGPASS: it is up, just protected.
+      if (/NOAUTH|WRONGPASS/.test((err as Error).message)) return;
+    } finally {
+      r.disconnect();
+    }
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  throw new Error(`private redis-server did not answer on ${port} within ${timeoutMs} ms`);
+}
