@@ -16,6 +16,7 @@ import type { JobRuntime } from './jobs/runtime.ts';
 import { AppError, ErrorCodes, describeError } from './shared/errors.ts';
 import type { Logger } from './shared/logger.ts';
 import { redactUrl } from './shared/redis.ts';
+import { inspectRedisSettings, type RedisSettingsReport } from './shared/redis-settings.ts';
 import { openEmbeddedStore, type EmbeddedStore } from './soar/embedded/store.ts';
 import type { SoarClient } from './soar/port.ts';
 
@@ -55,28 +56,86 @@ export interface RunningService {
   sources(): SourceStatus[];
 }
 
+/** What the Redis user may do, as found at start (shared/redis-settings.ts). */
+export interface RedisAccess {
+  /** False for an ACL user without INFO (`-@dangerous`): ioredis' ready check and BullMQ's version check use it. */
+  infoAllowed: boolean;
+}
+
 /**
  * A connection for BullMQ workers and blocking commands: BullMQ requires maxRetriesPerRequest null so blocked
  * calls survive reconnects instead of failing after 20 tries.
  */
-function connect(url: string): Redis {
-  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false });
+function connect(url: string, access: RedisAccess): Redis {
+  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: access.infoAllowed, lazyConnect: false });
 }
 
 /** The factories every role (and the CLI, tests and benchmarks) gets its Redis objects from. */
-export function createJobRuntime(url: string, prefix: string, logger?: Logger): JobRuntime {
+export function createJobRuntime(
+  url: string,
+  prefix: string,
+  logger?: Logger,
+  access: RedisAccess = { infoAllowed: true },
+): JobRuntime {
+  // BullMQ reads the server version with INFO on every new connection; a user without INFO would fail there.
+  const skipVersionCheck = !access.infoAllowed;
   return {
     prefix,
     redis: (label) => {
-      const redis = connect(url);
+      const redis = connect(url, access);
       redis.on('error', (err) => logger?.warn({ err: err.message }, `redis connection error (${label})`));
       return redis;
     },
-    queue: (name, connection) => new Queue(name, { connection, prefix }),
+    queue: (name, connection) => new Queue(name, { connection, prefix, skipVersionCheck }),
     worker: (name, processor, opts) =>
-      new Worker(name, processor, { connection: opts.connection, prefix, concurrency: opts.concurrency }),
-    queueEvents: (name) => new QueueEvents(name, { connection: { url }, prefix }),
+      new Worker(name, processor, {
+        connection: opts.connection,
+        prefix,
+        concurrency: opts.concurrency,
+        skipVersionCheck,
+      }),
+    queueEvents: (name) =>
+      new QueueEvents(name, {
+        connection: { url, enableReadyCheck: access.infoAllowed },
+        prefix,
+        skipVersionCheck,
+      }),
   };
+}
+
+/**
+ * Reads what Redis keeps and may evict and says so loudly when it keeps nothing on disk or may evict keys
+ * (docs/operations.md); never fails the start: no mail is lost either way, only queued work after intake.
+ */
+export async function checkRedisSettings(url: string, logger: Logger): Promise<RedisSettingsReport> {
+  const probe = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    enableReadyCheck: false,
+  });
+  probe.on('error', () => undefined);
+  try {
+    await probe.connect();
+    const report = await inspectRedisSettings(probe);
+    for (const w of report.warnings)
+      logger.warn(
+        { redis: redactUrl(url), persistence: report.persistence, evictionPolicy: report.evictionPolicy },
+        `REDIS: ${w}`,
+      );
+    return report;
+  } catch (err) {
+    const report: RedisSettingsReport = {
+      persistence: 'unknown',
+      evictionPolicy: undefined,
+      infoAllowed: true,
+      warnings: [`cannot check Redis settings: ${describeError(err)}`],
+    };
+    logger.warn({ redis: redactUrl(url) }, `REDIS: ${report.warnings[0]}`);
+    return report;
+  } finally {
+    probe.disconnect();
+  }
 }
 
 /**
@@ -115,7 +174,10 @@ export async function startService(opts: StartOptions): Promise<RunningService> 
   // Before Redis: a SEPM misconfiguration is reported as such, not hidden behind a connection error.
   checkSepmMode(config, { needsSepm: roles.has('enrich') || (roles.has('web') && config.http.enabled) });
   await assertRedisReachable(config.redis.url);
-  const runtime = createJobRuntime(config.redis.url, config.redis.prefix, logger);
+  const redisSettings = await checkRedisSettings(config.redis.url, logger);
+  const runtime = createJobRuntime(config.redis.url, config.redis.prefix, logger, {
+    infoAllowed: redisSettings.infoAllowed,
+  });
   const redis = runtime.redis('main');
   // Stopped in order: mail sources first (no new mail), then workers (drain), then stores and connections.
   const sources: Stopper[] = [];
@@ -150,7 +212,16 @@ export async function startService(opts: StartOptions): Promise<RunningService> 
       if (roles.has('worker')) workers.push(startIntakeRole(runtime, config, logger, soar, opts.workerConcurrency));
       if (roles.has('web') && config.http.enabled) {
         const store = soar.kind === 'embedded' ? (soar as EmbeddedStore) : undefined;
-        const web = await startWebRole(runtime, config, logger, soar, store, sepm, () => service.sources());
+        const web = await startWebRole(
+          runtime,
+          config,
+          logger,
+          soar,
+          store,
+          sepm,
+          () => service.sources(),
+          redisSettings,
+        );
         service.webUrl = web.url;
         sources.push(() => web.stop());
       }
