@@ -17,6 +17,7 @@ import { AppError, ErrorCodes, describeError } from './shared/errors.ts';
 import type { Logger } from './shared/logger.ts';
 import { redactUrl } from './shared/redis.ts';
 import { inspectRedisSettings, type RedisSettingsReport } from './shared/redis-settings.ts';
+import { classifyRedisError, redisErrorReporter } from './shared/redis-errors.ts';
 import { openEmbeddedStore, type EmbeddedStore } from './soar/embedded/store.ts';
 import type { SoarClient } from './soar/port.ts';
 
@@ -79,27 +80,36 @@ export function createJobRuntime(
 ): JobRuntime {
   // BullMQ reads the server version with INFO on every new connection; a user without INFO would fail there.
   const skipVersionCheck = !access.infoAllowed;
+  // Every Redis object gets an 'error' listener (BullMQ prints raw stack traces with console.error without one),
+  // logged through pino once per cause and minute, named by its cause (WRONGPASS, NOPERM, certificate).
+  const report = redisErrorReporter(logger);
+  const listen = <T extends { on(event: 'error', fn: (err: Error) => void): unknown }>(label: string, o: T): T => {
+    o.on('error', (err: Error) => report(label, err));
+    return o;
+  };
   return {
     prefix,
-    redis: (label) => {
-      const redis = connect(url, access);
-      redis.on('error', (err) => logger?.warn({ err: err.message }, `redis connection error (${label})`));
-      return redis;
-    },
-    queue: (name, connection) => new Queue(name, { connection, prefix, skipVersionCheck }),
+    redis: (label) => listen(`redis connection (${label})`, connect(url, access)),
+    queue: (name, connection) => listen(`queue ${name}`, new Queue(name, { connection, prefix, skipVersionCheck })),
     worker: (name, processor, opts) =>
-      new Worker(name, processor, {
-        connection: opts.connection,
-        prefix,
-        concurrency: opts.concurrency,
-        skipVersionCheck,
-      }),
+      listen(
+        `worker ${name}`,
+        new Worker(name, processor, {
+          connection: opts.connection,
+          prefix,
+          concurrency: opts.concurrency,
+          skipVersionCheck,
+        }),
+      ),
     queueEvents: (name) =>
-      new QueueEvents(name, {
-        connection: { url, enableReadyCheck: access.infoAllowed },
-        prefix,
-        skipVersionCheck,
-      }),
+      listen(
+        `queue events ${name}`,
+        new QueueEvents(name, {
+          connection: { url, enableReadyCheck: access.infoAllowed },
+          prefix,
+          skipVersionCheck,
+        }),
+      ),
   };
 }
 
@@ -149,15 +159,21 @@ export async function assertRedisReachable(url: string, timeoutMs = 3000): Promi
     retryStrategy: () => null,
     connectTimeout: timeoutMs,
   });
-  probe.on('error', () => undefined);
+  // ioredis rejects with `Connection is closed`; the real cause (WRONGPASS, certificate) comes as an event.
+  let event: Error | undefined;
+  probe.on('error', (e: Error) => (event ??= e));
   try {
     await probe.connect();
     await probe.ping();
   } catch (err) {
+    const cause = classifyRedisError(event ?? err);
+    const unreachable = cause.code === ErrorCodes.REDIS_UNREACHABLE;
     throw new AppError(
-      ErrorCodes.REDIS_UNREACHABLE,
-      `Redis is not reachable at ${redactUrl(url)} (${(err as Error).message}). Start Redis or set SEPM_INTAKE_REDIS_URL.`,
-      { retryable: true, cause: err },
+      cause.code,
+      unreachable
+        ? `Redis is not reachable at ${redactUrl(url)} (${cause.message}). Start Redis or set SEPM_INTAKE_REDIS_URL.`
+        : `Redis at ${redactUrl(url)}: ${cause.message}`,
+      { retryable: unreachable, cause: err },
     );
   } finally {
     probe.disconnect();

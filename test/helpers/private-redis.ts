@@ -67,15 +67,17 @@ async function waitForPing(port: number, args: string[], timeoutMs = 10_000): Pr
       lazyConnect: true,
       maxRetriesPerRequest: 0,
       retryStrategy: () => null,
+      enableReadyCheck: false,
     });
-    r.on('error', () => undefined);
+    let lastError = '';
+    r.on('error', (e: Error) => (lastError = e.message));
     try {
       await r.connect();
       await r.ping();
       return;
     } catch (err) {
       // NOAUTH / WRONGPASS: it is up, just protected.
-      if (/NOAUTH|WRONGPASS/.test((err as Error).message)) return;
+      if (/NOAUTH|WRONGPASS/.test(`${(err as Error).message} ${lastError}`)) return;
     } finally {
       r.disconnect();
     }
