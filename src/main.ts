@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
 import { dirname, resolve } from 'node:path';
 import { Queue, QueueEvents, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -61,6 +62,30 @@ export interface RunningService {
 export interface RedisAccess {
   /** False for an ACL user without INFO (`-@dangerous`): ioredis' ready check and BullMQ's version check use it. */
   infoAllowed: boolean;
+  /** TLS material for `rediss://` (CA bundle, client certificate); verification is never turned off. */
+  tls?: ConnectionOptions;
+}
+
+/** Reads redis.caBundle / clientCert / clientKey; refuses them on a plain redis:// URL (they would be ignored). */
+export function redisTlsOptions(redis: Config['redis']): ConnectionOptions | undefined {
+  const files = { ca: redis.caBundle, cert: redis.clientCert, key: redis.clientKey };
+  if (!files.ca && !files.cert && !files.key) return undefined;
+  if (!redis.url.startsWith('rediss://'))
+    throw new AppError(ErrorCodes.CONFIG_INVALID, 'redis.caBundle/clientCert/clientKey need a rediss:// redis.url');
+  if (!files.cert !== !files.key)
+    throw new AppError(ErrorCodes.CONFIG_INVALID, 'redis.clientCert and redis.clientKey go together');
+  const read = (what: string, path: string | undefined): string | undefined => {
+    if (!path) return undefined;
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (err) {
+      throw new AppError(ErrorCodes.CONFIG_INVALID, `cannot read redis.${what} ${path}`, { cause: err });
+    }
+  };
+  const ca = read('caBundle', files.ca);
+  const cert = read('clientCert', files.cert);
+  const key = read('clientKey', files.key);
+  return { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) };
 }
 
 /**
@@ -68,7 +93,12 @@ export interface RedisAccess {
  * calls survive reconnects instead of failing after 20 tries.
  */
 function connect(url: string, access: RedisAccess): Redis {
-  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: access.infoAllowed, lazyConnect: false });
+  return new Redis(url, {
+    maxRetriesPerRequest: null,
+    enableReadyCheck: access.infoAllowed,
+    lazyConnect: false,
+    ...(access.tls ? { tls: access.tls } : {}),
+  });
 }
 
 /** The factories every role (and the CLI, tests and benchmarks) gets its Redis objects from. */
@@ -105,7 +135,7 @@ export function createJobRuntime(
       listen(
         `queue events ${name}`,
         new QueueEvents(name, {
-          connection: { url, enableReadyCheck: access.infoAllowed },
+          connection: { url, enableReadyCheck: access.infoAllowed, ...(access.tls ? { tls: access.tls } : {}) },
           prefix,
           skipVersionCheck,
         }),
@@ -117,8 +147,13 @@ export function createJobRuntime(
  * Reads what Redis keeps and may evict and says so loudly when it keeps nothing on disk or may evict keys
  * (docs/operations.md); never fails the start: no mail is lost either way, only queued work after intake.
  */
-export async function checkRedisSettings(url: string, logger: Logger): Promise<RedisSettingsReport> {
+export async function checkRedisSettings(
+  url: string,
+  logger: Logger,
+  tls?: ConnectionOptions,
+): Promise<RedisSettingsReport> {
   const probe = new Redis(url, {
+    ...(tls ? { tls } : {}),
     lazyConnect: true,
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
@@ -152,8 +187,9 @@ export async function checkRedisSettings(url: string, logger: Logger): Promise<R
  * Fails fast with one clear message when Redis is not there, instead of ioredis retrying silently forever.
  * Waits at most `timeoutMs` (ms).
  */
-export async function assertRedisReachable(url: string, timeoutMs = 3000): Promise<void> {
+export async function assertRedisReachable(url: string, timeoutMs = 3000, tls?: ConnectionOptions): Promise<void> {
   const probe = new Redis(url, {
+    ...(tls ? { tls } : {}),
     lazyConnect: true,
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
@@ -189,10 +225,12 @@ export async function startService(opts: StartOptions): Promise<RunningService> 
   for (const warning of plainTextWarnings(config)) logger.warn({ tls: 'off' }, `NO TLS: ${warning}`);
   // Before Redis: a SEPM misconfiguration is reported as such, not hidden behind a connection error.
   checkSepmMode(config, { needsSepm: roles.has('enrich') || (roles.has('web') && config.http.enabled) });
-  await assertRedisReachable(config.redis.url);
-  const redisSettings = await checkRedisSettings(config.redis.url, logger);
+  const tls = redisTlsOptions(config.redis);
+  await assertRedisReachable(config.redis.url, 3000, tls);
+  const redisSettings = await checkRedisSettings(config.redis.url, logger, tls);
   const runtime = createJobRuntime(config.redis.url, config.redis.prefix, logger, {
     infoAllowed: redisSettings.infoAllowed,
+    ...(tls ? { tls } : {}),
   });
   const redis = runtime.redis('main');
   // Stopped in order: mail sources first (no new mail), then workers (drain), then stores and connections.

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { freePort } from './dovecot.ts';
@@ -20,10 +21,26 @@ export interface PrivateRedis {
   stop(): Promise<void>;
 }
 
-export async function startPrivateRedis(args: string[] = []): Promise<PrivateRedis> {
+/** TLS-only server on the port: PEM files of its certificate, key and the CA that client certificates need. */
+export interface PrivateRedisTls {
+  cert: string;
+  key: string;
+  ca: string;
+  /** tls-auth-clients: yes = a client certificate signed by `ca` is required. */
+  authClients: boolean;
+}
+
+export async function startPrivateRedis(args: string[] = [], tls?: PrivateRedisTls): Promise<PrivateRedis> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'private-redis-'));
-  const url = `redis://127.0.0.1:${port}`;
+  const url = `${tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`;
+  if (tls) {
+    args = [
+      ...args,
+      ...['--port', '0', '--tls-port', String(port), '--tls-cert-file', tls.cert, '--tls-key-file', tls.key],
+      ...['--tls-ca-cert-file', tls.ca, '--tls-auth-clients', tls.authClients ? 'yes' : 'no'],
+    ];
+  }
   let child: ChildProcess | undefined;
   const spawnServer = async (): Promise<void> => {
     child = spawn(
@@ -58,8 +75,19 @@ export async function startPrivateRedis(args: string[] = []): Promise<PrivateRed
 
 async function waitForPing(port: number, args: string[], timeoutMs = 10_000): Promise<void> {
   const end = Date.now() + timeoutMs;
-  // A TLS-only server (`--port 0 --tls-port …`) is checked by its caller.
-  if (args.includes('--tls-port')) return;
+  // A TLS-only server (`--port 0 --tls-port …`): listening is enough (its caller tests the handshake).
+  if (args.includes('--tls-port')) {
+    while (Date.now() < end) {
+      const up = await new Promise<boolean>((resolve) => {
+        const s = connect(port, '127.0.0.1');
+        s.once('connect', () => (s.destroy(), resolve(true)));
+        s.once('error', () => resolve(false));
+      });
+      if (up) return;
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    throw new Error(`private TLS redis-server did not listen on ${port} within ${timeoutMs} ms`);
+  }
   while (Date.now() < end) {
     const r = new Redis({
       port,
