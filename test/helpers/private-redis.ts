@@ -48,7 +48,13 @@ export async function startPrivateRedis(args: string[] = [], tls?: PrivateRedisT
       ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', ...args],
       { stdio: 'ignore' },
     );
-    await waitForPing(port, args);
+    try {
+      await waitForPing(port, args);
+    } catch (err) {
+      // Never leave a server behind when the start failed.
+      child.kill('SIGKILL');
+      throw err;
+    }
   };
   const shutdown = async (): Promise<void> => {
     const c = child;
