@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
 import { dirname, resolve } from 'node:path';
 import { Queue, QueueEvents, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -17,6 +18,8 @@ import { AppError, ErrorCodes, describeError } from './shared/errors.ts';
 import type { Logger } from './shared/logger.ts';
 import { redactUrl } from './shared/redis.ts';
 import { claimEmbeddedStore } from './soar/embedded/claim.ts';
+import { inspectRedisSettings, type RedisSettingsReport } from './shared/redis-settings.ts';
+import { classifyRedisError, redisErrorReporter } from './shared/redis-errors.ts';
 import { openEmbeddedStore, type EmbeddedStore } from './soar/embedded/store.ts';
 import type { PostgresStore } from './soar/postgres/store.ts';
 import { compileSeverityRules, type CompiledSeverityRules } from './intake/severity-rules.ts';
@@ -59,50 +62,158 @@ export interface RunningService {
   sources(): SourceStatus[];
 }
 
+/** What the Redis user may do, as found at start (shared/redis-settings.ts). */
+export interface RedisAccess {
+  /** False for an ACL user without INFO (`-@dangerous`): ioredis' ready check and BullMQ's version check use it. */
+  infoAllowed: boolean;
+  /** TLS material for `rediss://` (CA bundle, client certificate); verification is never turned off. */
+  tls?: ConnectionOptions;
+}
+
+/** Reads redis.caBundle / clientCert / clientKey; refuses them on a plain redis:// URL (they would be ignored). */
+export function redisTlsOptions(redis: Config['redis']): ConnectionOptions | undefined {
+  const files = { ca: redis.caBundle, cert: redis.clientCert, key: redis.clientKey };
+  if (!files.ca && !files.cert && !files.key) return undefined;
+  if (!redis.url.startsWith('rediss://'))
+    throw new AppError(ErrorCodes.CONFIG_INVALID, 'redis.caBundle/clientCert/clientKey need a rediss:// redis.url');
+  if (!files.cert !== !files.key)
+    throw new AppError(ErrorCodes.CONFIG_INVALID, 'redis.clientCert and redis.clientKey go together');
+  const read = (what: string, path: string | undefined): string | undefined => {
+    if (!path) return undefined;
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (err) {
+      throw new AppError(ErrorCodes.CONFIG_INVALID, `cannot read redis.${what} ${path}`, { cause: err });
+    }
+  };
+  const ca = read('caBundle', files.ca);
+  const cert = read('clientCert', files.cert);
+  const key = read('clientKey', files.key);
+  return { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) };
+}
+
 /**
  * A connection for BullMQ workers and blocking commands: BullMQ requires maxRetriesPerRequest null so blocked
  * calls survive reconnects instead of failing after 20 tries.
  */
-function connect(url: string): Redis {
-  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false });
+function connect(url: string, access: RedisAccess): Redis {
+  return new Redis(url, {
+    maxRetriesPerRequest: null,
+    enableReadyCheck: access.infoAllowed,
+    lazyConnect: false,
+    ...(access.tls ? { tls: access.tls } : {}),
+  });
 }
 
 /** The factories every role (and the CLI, tests and benchmarks) gets its Redis objects from. */
-export function createJobRuntime(url: string, prefix: string, logger?: Logger): JobRuntime {
+export function createJobRuntime(
+  url: string,
+  prefix: string,
+  logger?: Logger,
+  access: RedisAccess = { infoAllowed: true },
+): JobRuntime {
+  // BullMQ reads the server version with INFO on every new connection; a user without INFO would fail there.
+  const skipVersionCheck = !access.infoAllowed;
+  // Every Redis object gets an 'error' listener (BullMQ prints raw stack traces with console.error without one),
+  // logged through pino once per cause and minute, named by its cause (WRONGPASS, NOPERM, certificate).
+  const report = redisErrorReporter(logger);
+  const listen = <T extends { on(event: 'error', fn: (err: Error) => void): unknown }>(label: string, o: T): T => {
+    o.on('error', (err: Error) => report(label, err));
+    return o;
+  };
   return {
     prefix,
-    redis: (label) => {
-      const redis = connect(url);
-      redis.on('error', (err) => logger?.warn({ err: err.message }, `redis connection error (${label})`));
-      return redis;
-    },
-    queue: (name, connection) => new Queue(name, { connection, prefix }),
+    redis: (label) => listen(`redis connection (${label})`, connect(url, access)),
+    queue: (name, connection) => listen(`queue ${name}`, new Queue(name, { connection, prefix, skipVersionCheck })),
     worker: (name, processor, opts) =>
-      new Worker(name, processor, { connection: opts.connection, prefix, concurrency: opts.concurrency }),
-    queueEvents: (name) => new QueueEvents(name, { connection: { url }, prefix }),
+      listen(
+        `worker ${name}`,
+        new Worker(name, processor, {
+          connection: opts.connection,
+          prefix,
+          concurrency: opts.concurrency,
+          skipVersionCheck,
+        }),
+      ),
+    queueEvents: (name) =>
+      listen(
+        `queue events ${name}`,
+        new QueueEvents(name, {
+          connection: { url, enableReadyCheck: access.infoAllowed, ...(access.tls ? { tls: access.tls } : {}) },
+          prefix,
+          skipVersionCheck,
+        }),
+      ),
   };
+}
+
+/**
+ * Reads what Redis keeps and may evict and says so loudly when it keeps nothing on disk or may evict keys
+ * (docs/operations.md); never fails the start: no mail is lost either way, only queued work after intake.
+ */
+export async function checkRedisSettings(
+  url: string,
+  logger: Logger,
+  tls?: ConnectionOptions,
+): Promise<RedisSettingsReport> {
+  const probe = new Redis(url, {
+    ...(tls ? { tls } : {}),
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    enableReadyCheck: false,
+  });
+  probe.on('error', () => undefined);
+  try {
+    await probe.connect();
+    const report = await inspectRedisSettings(probe);
+    for (const w of report.warnings)
+      logger.warn(
+        { redis: redactUrl(url), persistence: report.persistence, evictionPolicy: report.evictionPolicy },
+        `REDIS: ${w}`,
+      );
+    return report;
+  } catch (err) {
+    const report: RedisSettingsReport = {
+      persistence: 'unknown',
+      evictionPolicy: undefined,
+      infoAllowed: true,
+      warnings: [`cannot check Redis settings: ${describeError(err)}`],
+    };
+    logger.warn({ redis: redactUrl(url) }, `REDIS: ${report.warnings[0]}`);
+    return report;
+  } finally {
+    probe.disconnect();
+  }
 }
 
 /**
  * Fails fast with one clear message when Redis is not there, instead of ioredis retrying silently forever.
  * Waits at most `timeoutMs` (ms).
  */
-export async function assertRedisReachable(url: string, timeoutMs = 3000): Promise<void> {
+export async function assertRedisReachable(url: string, timeoutMs = 3000, tls?: ConnectionOptions): Promise<void> {
   const probe = new Redis(url, {
+    ...(tls ? { tls } : {}),
     lazyConnect: true,
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
     connectTimeout: timeoutMs,
   });
-  probe.on('error', () => undefined);
+  // ioredis rejects with `Connection is closed`; the real cause (WRONGPASS, certificate) comes as an event.
+  let event: Error | undefined;
+  probe.on('error', (e: Error) => (event ??= e));
   try {
     await probe.connect();
     await probe.ping();
   } catch (err) {
+    const cause = classifyRedisError(event ?? err);
+    const unreachable = cause.code === ErrorCodes.REDIS_UNREACHABLE;
     throw new AppError(
-      ErrorCodes.REDIS_UNREACHABLE,
-      `Redis is not reachable at ${redactUrl(url)} (${(err as Error).message}). Start Redis or set SEPM_INTAKE_REDIS_URL.`,
-      { retryable: true, cause: err },
+      cause.code,
+      unreachable
+        ? `Redis is not reachable at ${redactUrl(url)} (${cause.message}). Start Redis or set SEPM_INTAKE_REDIS_URL.`
+        : `Redis at ${redactUrl(url)}: ${cause.message}`,
+      { retryable: unreachable, cause: err },
     );
   } finally {
     probe.disconnect();
@@ -119,8 +230,13 @@ export async function startService(opts: StartOptions): Promise<RunningService> 
   for (const warning of plainTextWarnings(config)) logger.warn({ tls: 'off' }, `NO TLS: ${warning}`);
   // Before Redis: a SEPM misconfiguration is reported as such, not hidden behind a connection error.
   checkSepmMode(config, { needsSepm: roles.has('enrich') || (roles.has('web') && config.http.enabled) });
-  await assertRedisReachable(config.redis.url);
-  const runtime = createJobRuntime(config.redis.url, config.redis.prefix, logger);
+  const tls = redisTlsOptions(config.redis);
+  await assertRedisReachable(config.redis.url, 3000, tls);
+  const redisSettings = await checkRedisSettings(config.redis.url, logger, tls);
+  const runtime = createJobRuntime(config.redis.url, config.redis.prefix, logger, {
+    infoAllowed: redisSettings.infoAllowed,
+    ...(tls ? { tls } : {}),
+  });
   const redis = runtime.redis('main');
   // Stopped in order: mail sources first (no new mail), then workers (drain), then stores and connections.
   const sources: Stopper[] = [];
@@ -163,7 +279,16 @@ export async function startService(opts: StartOptions): Promise<RunningService> 
       }
       if (roles.has('web') && config.http.enabled) {
         const store = reviewStoreOf(soar);
-        const web = await startWebRole(runtime, config, logger, soar, store, sepm, () => service.sources());
+        const web = await startWebRole(
+          runtime,
+          config,
+          logger,
+          soar,
+          store,
+          sepm,
+          () => service.sources(),
+          redisSettings,
+        );
         service.webUrl = web.url;
         sources.push(() => web.stop());
       }

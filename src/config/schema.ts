@@ -294,7 +294,15 @@ export const httpSchema = z
 export const configSchema = z
   .object({
     redis: z
-      .object({ url: z.string().default('redis://127.0.0.1:6379'), prefix: z.string().min(1).default('sepm-intake') })
+      .object({
+        url: z.string().default('redis://127.0.0.1:6379'),
+        prefix: z.string().min(1).default('sepm-intake'),
+        /** PEM file of the CA(s) that signed the Redis server certificate (`rediss://`; verification stays on). */
+        caBundle: z.string().optional(),
+        /** PEM client certificate and its key for Redis servers that require one (`tls-auth-clients yes`). */
+        clientCert: z.string().optional(),
+        clientKey: z.string().optional(),
+      })
       .strict()
       .default({ url: 'redis://127.0.0.1:6379', prefix: 'sepm-intake' }),
     log: z

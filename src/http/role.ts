@@ -4,6 +4,7 @@ import type { JobRuntime } from '../jobs/runtime.ts';
 import { describeError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { SoarClient } from '../soar/port.ts';
+import type { RedisSettingsReport } from '../shared/redis-settings.ts';
 import type { HttpContext, MailSourceStatus } from './context.ts';
 
 /**
@@ -20,6 +21,7 @@ export async function startWebRole(
   store: HttpContext['store'],
   sepm: SepmHandle | undefined,
   mailSources: () => MailSourceStatus[],
+  redisSettings?: RedisSettingsReport,
 ): Promise<{ url: string; stop(): Promise<void> }> {
   const { startHttpServer } = await import('./server.ts');
   const live = config.sepm.mode === 'live';
@@ -32,7 +34,10 @@ export async function startWebRole(
     logger,
     ...(store ? { store } : {}),
     mailSources,
-    readiness: async () => ({ sepm: await sepmReadiness(probe, live) }),
+    readiness: async () => ({
+      sepm: await sepmReadiness(probe, live),
+      ...(redisSettings ? { redisSettings: redisSettingsReadiness(redisSettings) } : {}),
+    }),
   });
   return {
     url: web.url,
@@ -55,4 +60,13 @@ async function sepmReadiness(sepm: SepmHandle | undefined, live: boolean): Promi
   } catch (err) {
     return { ok: false, detail: live ? describeError(err) : `simulator: ${describeError(err)}` };
   }
+}
+
+/**
+ * Ready either way (no mail is lost, docs/operations.md), but /readyz says when Redis keeps nothing on disk or may
+ * evict keys, as found at start.
+ */
+function redisSettingsReadiness(r: RedisSettingsReport): { ok: boolean; detail: string } {
+  const summary = `persistence ${r.persistence}, maxmemory-policy ${r.evictionPolicy ?? 'unknown'}`;
+  return { ok: true, detail: r.warnings.length > 0 ? `WARNING: ${r.warnings.join('; ')} (${summary})` : summary };
 }

@@ -52,6 +52,7 @@ export async function startWatcherRole(
       pollMs: config.mail.spool.pollMs,
       filter,
       producer,
+      redis,
       logger: logger.child({ source: 'spool' }),
     });
     await spool.start();

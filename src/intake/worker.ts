@@ -166,7 +166,7 @@ export function createIntakeWorker(o: IntakeWorkerOptions): IntakeWorkerHandle {
   worker.on('failed', (job, err) => {
     log.warn({ jobId: job?.id, attempts: job?.attemptsMade, err: describeError(err) }, 'intake job failed');
   });
-  worker.on('error', (err) => log.error({ err: describeError(err) }, 'intake worker error'));
+  // 'error' is logged by the runtime (main.ts createJobRuntime), once per cause, named by it.
   return {
     worker,
     readyQueue,

@@ -46,11 +46,11 @@ export function buildIntakeJob(input: EnqueueInput, now = Date.now()): { jobId: 
 }
 
 /** `connection` is the caller's (it also reads the automation key); the queue comes from the runtime. */
-export function createIntakeProducer(runtime: JobRuntime, connection: Redis, logger?: Logger): IntakeProducer {
+export function createIntakeProducer(runtime: JobRuntime, connection: Redis, _logger?: Logger): IntakeProducer {
   const prefix = runtime.prefix;
   const queue = runtime.queue<IntakeJobData>(QueueNames.intake, connection);
-  // Connection errors also reject the pending add (the caller then leaves the mail unmarked); this only logs.
-  queue.on('error', (err: Error) => logger?.warn({ err: err.message }, 'intake queue connection error'));
+  // Connection errors also reject the pending add (the caller then leaves the mail unmarked); the runtime's
+  // 'error' listener (main.ts createJobRuntime) logs them once per cause.
   const seal = async (jobId: string, data: IntakeJobData): Promise<IntakeJobData> =>
     withSeal(await getAutomationKey(connection, prefix), { jobName: INTAKE_JOB_NAME, jobId }, data);
   const enqueueMany = async (inputs: EnqueueInput[]): Promise<string[]> => {

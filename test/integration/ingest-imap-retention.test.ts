@@ -5,6 +5,7 @@ import { QUEUED_KEYWORD } from '../../src/ingest/imap/retention.ts';
 import { ImapWatcher } from '../../src/ingest/imap/watcher.ts';
 import { createIntakeProducer } from '../../src/jobs/intake-queue.ts';
 import { silentLogger } from '../../src/shared/logger.ts';
+import { QueueNames } from '../../src/jobs/queues.ts';
 import {
   imapFor,
   imapSourceFor,
@@ -62,23 +63,41 @@ async function contents(user: string, folder: string): Promise<{ id: string; que
   }
 }
 
+/**
+ * Queues the 4 alerts, lets a stand-in intake worker finish their jobs (only finished mail is done, and only
+ * done mail may be expunged), then starts a second watcher whose first scan runs the retention pass.
+ */
 async function runWatcher(user: string, extra: Record<string, unknown>): Promise<void> {
   const prefix = randomPrefix('retention');
   prefixes.push(prefix);
   const source = imapSourceSchema.parse(imapSourceFor(dovecot, 'ret', user, extra));
   const redis = new Redis(TEST_REDIS_URL);
-  const producer = createIntakeProducer(testRuntime(prefix), redis, silentLogger);
+  const runtime = testRuntime(prefix);
+  const producer = createIntakeProducer(runtime, redis, silentLogger);
+  const workerConn = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+  const worker = runtime.worker(QueueNames.intake, async () => ({ status: 'rejected', reason: 'test' }), {
+    connection: workerConn,
+    concurrency: 4,
+  });
   const filter = { allowedSenders: ['sepm@sepmdomain.com'], subjectPatterns: [], maxRawBytes: 1024 * 1024 };
-  const w = new ImapWatcher({ source, filter, redis, prefix, producer, logger: silentLogger });
+  const watcher = () => new ImapWatcher({ source, filter, redis, prefix, producer, logger: silentLogger });
+  const first = watcher();
+  const second = watcher();
   try {
-    w.start();
-    await waitUntil(async () => (await producer.queue.count()) === 4, 20_000, 'the 4 alerts queued');
-    // The pass runs at the end of the scan that queued them; give it the time of one more round trip.
-    await waitUntil(() => w.state === 'active', 5_000, 'watcher active');
+    first.start();
+    await waitUntil(() => first.doneTotal === 4, 20_000, 'the 4 alerts queued and done');
+    await first.stop(5000);
+    // The hourly slot was taken by the first scan, before the jobs finished.
+    await redis.del(`${prefix}:ingest:retention:${source.name}`);
+    second.start();
+    await waitUntil(() => second.state === 'active', 5_000, 'watcher active');
     await new Promise((r) => setTimeout(r, 1000));
   } finally {
-    await w.stop(5000);
+    await first.stop(5000);
+    await second.stop(5000);
+    await worker.close();
     await producer.close();
+    workerConn.disconnect();
     redis.disconnect();
   }
 }

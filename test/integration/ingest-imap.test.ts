@@ -99,6 +99,8 @@ describe('IMAP ingest end to end (Dovecot + Redis + embedded store)', () => {
       const intake = await queueCounts(cfg, QueueNames.intake);
       expect(intake).toMatchObject({ completed: 200, failed: 0 });
       expect((await queueCounts(cfg, QueueNames.incidentReady)).waiting).toBe(200);
+      // Marked done (\\Seen) once each job completed, on the watcher's next settle pass (≤ 1 s).
+      await waitUntil(async () => (await mailboxState(dovecot, user)).unseen.length === 0, 10_000, 'all done');
       expect(await mailboxState(dovecot, user)).toEqual({ exists: 200, unseen: [] });
       expect(service.sources()).toEqual([
         { name: 'alerts', kind: 'imap', state: 'active', lastMailAt: expect.any(Number) },
@@ -155,7 +157,8 @@ describe('IMAP ingest end to end (Dovecot + Redis + embedded store)', () => {
       await waitUntil(() => watchers[standby]!.enqueuedTotal === 10, 15_000, '10 more mails queued');
       expect(await producers[0]!.queue.count()).toBe(40);
       expect(watchers[standby]!.enqueuedTotal).toBe(10);
-      expect((await mailboxState(dovecot, user)).unseen).toEqual([]);
+      // No worker runs here: queued is not done, so every mail stays unseen (the mailbox is the durable log).
+      expect((await mailboxState(dovecot, user)).unseen).toHaveLength(40);
     } finally {
       await Promise.all(watchers.map((w) => w.stop()));
       await Promise.all(producers.map((p) => p.close()));
@@ -212,6 +215,7 @@ describe('IMAP ingest end to end (Dovecot + Redis + embedded store)', () => {
       expect(failed!.failedReason).toMatch(/^MAIL_UNREADABLE: /);
       expect(failed!.attemptsMade).toBe(1);
       expect(await queueCounts(cfg, QueueNames.intake)).toMatchObject({ completed: 2, failed: 1 });
+      await waitUntil(async () => (await mailboxState(dovecot, user)).unseen.length === 0, 10_000, 'all done');
       expect(await mailboxState(dovecot, user)).toEqual({ exists: 3, unseen: [] });
     } finally {
       await service.stop(5000);

@@ -22,6 +22,7 @@ import {
   waitUntil,
   type DovecotInstance,
 } from '../helpers/dovecot.ts';
+import { startStandInWorker } from '../helpers/intake-stand-in.ts';
 import { TEST_REDIS_URL, cleanupPrefix, randomPrefix, testRuntime } from '../helpers/redis.ts';
 
 const FILTER = { allowedSenders: [], subjectPatterns: ['Single Risk Event'], maxRawBytes: 1024 * 1024 };
@@ -52,7 +53,10 @@ function setup(user: string, extra: Record<string, unknown> = {}, redisUrl = TES
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null, retryStrategy: () => 100 });
   redis.on('error', () => undefined);
   const producer = createIntakeProducer(testRuntime(prefix, redisUrl), redis);
+  // Finishes the jobs over a direct connection (not the one under test), so the watcher marks mail done.
+  const stand = startStandInWorker(prefix);
   cleanups.push(async () => {
+    await stand.close();
     await producer.close().catch(() => undefined);
     redis.disconnect();
   });
@@ -69,7 +73,8 @@ async function jobCount(prefix: string): Promise<number> {
   const direct = new Redis(TEST_REDIS_URL);
   try {
     const p = createIntakeProducer(testRuntime(prefix), direct);
-    const n = await p.queue.count();
+    // Finished jobs too: a stand-in worker completes them.
+    const n = await p.queue.getJobCountByTypes('waiting', 'delayed', 'active', 'completed', 'failed');
     await p.close();
     return n;
   } finally {
@@ -222,6 +227,7 @@ describe('IMAP ingest under failures', () => {
     });
     const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
     const producer = createIntakeProducer(testRuntime(prefix), redis);
+    const stand = startStandInWorker(prefix);
     const w = new ImapWatcher({
       source,
       filter: FILTER,
@@ -233,6 +239,7 @@ describe('IMAP ingest under failures', () => {
     });
     cleanups.push(async () => {
       await w.stop(2000);
+      await stand.close();
       await producer.close();
       redis.disconnect();
     });

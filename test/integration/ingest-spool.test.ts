@@ -85,6 +85,8 @@ describe('spool directory, replay and npm start', () => {
         20_000,
         '3 intake jobs done',
       );
+      // A file moves to processed/ once its job finished (next pass: ≤ pollMs).
+      await waitUntil(() => readdirSync(join(dir, 'processed')).length === 3, 10_000, '3 files processed');
       expect(readdirSync(join(dir, 'processed')).sort()).toEqual([
         'canonical-single-risk.eml',
         'risk-subject-health-body.eml',
@@ -226,11 +228,13 @@ describe('spool directory, replay and npm start', () => {
       pollMs: 60_000,
       filter: config.mail.filter,
       producer,
+      redis: connection,
       logger: silentLogger,
       settleMs: 0,
     });
     try {
-      expect(await spool.pass()).toEqual({ processed: 1, failed: 1 });
+      // No worker runs here: good.eml is queued and stays in the spool until its job finished.
+      expect(await spool.pass()).toEqual({ processed: 0, failed: 1, queued: 1, waiting: 1 });
       const failed = readdirSync(join(dir, 'failed')).sort();
       expect(failed).toEqual(['evil.eml', 'evil.eml.reason']);
       expect(lstatSync(join(dir, 'failed', 'evil.eml')).isSymbolicLink()).toBe(true);
@@ -240,7 +244,8 @@ describe('spool directory, replay and npm start', () => {
       );
       expect(readFileSync(join(outside, 'victim.txt'), 'utf8')).toBe('untouched');
       expect(existsSync(join(outside, 'secret.eml'))).toBe(true);
-      expect(readdirSync(join(dir, 'processed'))).toEqual(['good.eml']);
+      expect(readdirSync(join(dir, 'processed'))).toEqual([]);
+      expect(existsSync(join(dir, 'good.eml'))).toBe(true);
       const jobs = await producer.queue.getJobs(['waiting', 'active', 'completed', 'failed']);
       expect(jobs).toHaveLength(1);
       expect(jobs[0]!.data.origin).toEqual({ kind: 'spool', source: 'spool', file: 'good.eml' });

@@ -4,7 +4,7 @@ import { loadConfig } from '../../config/load.ts';
 import { buildIntakeJob, createIntakeProducer } from '../../jobs/intake-queue.ts';
 import { prepareMailFile } from '../../ingest/spool/spool-file.ts';
 import { describeError } from '../../shared/errors.ts';
-import { assertRedisReachable, createJobRuntime } from '../../main.ts';
+import { assertRedisReachable, createJobRuntime, redisTlsOptions } from '../../main.ts';
 import { parseCommandArgs } from '../args.ts';
 
 /**
@@ -19,9 +19,13 @@ export async function run(args: string[]): Promise<number> {
     return 2;
   }
   const config = loadConfig({ file: values.config });
-  await assertRedisReachable(config.redis.url);
+  const tls = redisTlsOptions(config.redis);
+  await assertRedisReachable(config.redis.url, 3000, tls);
   const files = (await Promise.all(positionals.map(listMailFiles))).flat();
-  const runtime = createJobRuntime(config.redis.url, config.redis.prefix);
+  const runtime = createJobRuntime(config.redis.url, config.redis.prefix, undefined, {
+    infoAllowed: true,
+    ...(tls ? { tls } : {}),
+  });
   const redis = runtime.redis('replay');
   const producer = createIntakeProducer(runtime, redis);
   const counts = { queued: 0, alreadyQueued: 0, retried: 0, rejected: 0 };

@@ -1,4 +1,4 @@
-import type { FetchMessageObject, ImapFlow } from 'imapflow';
+import type { FetchMessageObject, ImapFlow, SearchObject } from 'imapflow';
 import type { Redis } from 'ioredis';
 import type { ImapSourceConfig } from '../../config/schema.ts';
 import type { EnvelopeFilterConfig } from '../../mail/envelope-filter.ts';
@@ -10,11 +10,14 @@ import type { EnqueueInput, IntakeProducer } from '../../jobs/intake-queue.ts';
 import { recordQuarantine } from '../quarantine-log.ts';
 import { QUARANTINE_KEYWORD, triageMessage, type QuarantineRecord } from '../triage.ts';
 import { expireProcessed, QUEUED_KEYWORD } from './retention.ts';
+import { DONE_KEYWORD, settlePending, type PendingMail, type SettleResult } from './settle.ts';
 
 /**
- * One pass over a selected mailbox: everything past the cursor (or, on first run / UIDVALIDITY change, every
- * message not yet processed) is triaged, queued, and only then marked processed; the cursor moves last.
- * A crash between any two steps leaves the message to be seen again; its job id makes the second enqueue a no-op.
+ * One pass over a selected mailbox: pending mail whose intake job finished is marked done (settle.ts); everything
+ * past the cursor (or, when the cursor is missing or UIDVALIDITY changed, every message not yet done) is triaged,
+ * queued and recorded as pending; the cursor moves last. Mail is marked done only after its job finished, so the
+ * mailbox stays the durable log: a crash between any two steps, or a Redis that lost its data, leaves the message
+ * to be seen again; its job id makes the second enqueue a no-op.
  */
 export interface ScanDeps {
   client: ImapFlow;
@@ -22,6 +25,8 @@ export interface ScanDeps {
   filter: EnvelopeFilterConfig;
   producer: IntakeProducer;
   cursors: CursorStore;
+  /** Queued mail waiting for its intake job to finish. */
+  pending: PendingMail;
   redis: Redis;
   prefix: string;
   logger: Logger;
@@ -39,6 +44,13 @@ export interface ScanResult {
   quarantined: number;
 }
 
+export interface MailboxPass extends ScanResult {
+  /** Mails marked done in this pass (their intake job finished). */
+  done: number;
+  /** Mails still waiting for their intake job after this pass. */
+  pending: number;
+}
+
 /** Source bytes fetched with the envelope; larger accepted mail is fetched whole afterwards, bytes. */
 const PREFETCH_BYTES = 256 * 1024;
 /** Source bytes fetched per round trip at most (bounds memory when large mails queue up), bytes. */
@@ -50,7 +62,7 @@ const MAX_FETCH_BYTES = 16 * 1024 * 1024;
  */
 export const SEARCH_WINDOW_UIDS = 10_000;
 
-export async function scanMailbox(d: ScanDeps): Promise<ScanResult> {
+export async function scanMailbox(d: ScanDeps): Promise<MailboxPass> {
   const mailbox = d.client.mailbox;
   if (!mailbox)
     throw new AppError(ErrorCodes.IMAP_CONNECT_FAILED, `imap source ${d.source.name}: no mailbox open`, {
@@ -59,28 +71,23 @@ export async function scanMailbox(d: ScanDeps): Promise<ScanResult> {
   const uidValidity = String(mailbox.uidValidity);
   const cursor = await d.cursors.get();
   const known = cursor !== undefined && cursor.uidValidity === uidValidity;
-  if (cursor && !known)
-    d.logger.warn(
-      { source: d.source.name, old: cursor.uidValidity, uidValidity },
-      'UIDVALIDITY changed: rescanning mailbox',
-    );
-  // First run or UIDVALIDITY changed: every UID we knew is meaningless. Rescan what is not yet processed (unseen
-  // when we mark \Seen, everything otherwise: processed mail was moved away); job ids dedupe.
-  const unseenOnly = !known && d.source.markSeen;
-  const scan: WindowScan = { d, uidValidity, unseenOnly, total: { enqueued: 0, ignored: 0, quarantined: 0 } };
   // UIDs below UIDNEXT (as of SELECT) are searched window by window; newer mail is picked up by the open tail.
   const top = Math.max(0, Number(mailbox.uidNext ?? 1) - 1);
+  const notDone = !known;
+  const scan: WindowScan = { d, uidValidity, notDone, total: { enqueued: 0, ignored: 0, quarantined: 0 } };
+  const settled = await settle(scan);
+  if (!known) await announceRescan(scan, cursor?.uidValidity, top);
   let lo = known ? cursor.lastUid + 1 : 1;
   d.logger.debug({ cursor, uidValidity, from: lo, top }, 'mailbox scan');
   for (; lo <= top && !d.stopRequested(); lo += SEARCH_WINDOW_UIDS) {
     const hi = Math.min(top, lo + SEARCH_WINDOW_UIDS - 1);
     await scanRange(scan, lo, `${lo}:${hi}`);
-    if (d.stopRequested()) return scan.total;
-    // Everything up to hi is settled: searched and processed now, or \Seen (processed before) on a rescan.
+    if (d.stopRequested()) return { ...scan.total, ...settled };
+    // Everything up to hi is settled: searched and queued now, or done (processed before) on a rescan.
     d.assertHolder();
     await d.cursors.advance({ uidValidity, lastUid: hi });
   }
-  if (d.stopRequested()) return scan.total;
+  if (d.stopRequested()) return { ...scan.total, ...settled };
   // `n:*` names the highest UID even when it is below n, hence the filter in scanRange.
   await scanRange(scan, lo, `${lo}:*`);
   if (!known && !d.stopRequested()) {
@@ -91,20 +98,71 @@ export async function scanMailbox(d: ScanDeps): Promise<ScanResult> {
     d.assertHolder();
     await expireProcessed(d);
   }
-  return scan.total;
+  const after = d.stopRequested() ? settled : await settle(scan);
+  return { ...scan.total, done: settled.done + after.done, pending: after.pending };
 }
 
 interface WindowScan {
   d: ScanDeps;
   uidValidity: string;
-  unseenOnly: boolean;
+  /** Search only mail without the done mark (cursor missing or UIDVALIDITY changed). */
+  notDone: boolean;
   total: ScanResult;
+}
+
+async function settle(s: WindowScan): Promise<SettleResult> {
+  const { d, uidValidity } = s;
+  return settlePending(
+    {
+      client: d.client,
+      source: d.source,
+      redis: d.redis,
+      jobKey: (id) => d.producer.queue.toKey(id),
+      pending: d.pending,
+      logger: d.logger,
+      assertHolder: d.assertHolder,
+      requeue: async (uids) => {
+        const r = await processBatch(d, uids, uidValidity);
+        s.total.enqueued += r.enqueued;
+      },
+    },
+    uidValidity,
+  );
+}
+
+/**
+ * Not-done mail: `\Seen` is set only once the job finished (markSeen), else the done keyword is missing (a server
+ * refusing keywords then shows every mail as not done: a rescan re-queues, job ids dedupe). Mail moved to
+ * processedFolder is out of the mailbox either way.
+ */
+function notDoneCriteria(d: ScanDeps, range: string): SearchObject {
+  return d.source.markSeen ? { uid: range, seen: false } : { uid: range, unKeyword: DONE_KEYWORD };
+}
+
+/** Counts the not-done mail (window by window, bounded memory) and says loudly why it is rescanned. */
+async function announceRescan(s: WindowScan, oldValidity: string | undefined, top: number): Promise<void> {
+  const { d, uidValidity } = s;
+  let n = 0;
+  for (let lo = 1; lo <= top; lo += SEARCH_WINDOW_UIDS) {
+    const range = `${lo}:${Math.min(top, lo + SEARCH_WINDOW_UIDS - 1)}`;
+    n += toList(await d.client.search(notDoneCriteria(d, range), { uid: true })).length;
+  }
+  if (oldValidity === undefined)
+    d.logger.warn(
+      { source: d.source.name, uidValidity, mails: n },
+      `cursor missing: rescanning ${n} mails (first start, or Redis lost its data)`,
+    );
+  else
+    d.logger.warn(
+      { source: d.source.name, old: oldValidity, uidValidity, mails: n },
+      `UIDVALIDITY changed: rescanning ${n} mails`,
+    );
 }
 
 /** One UID SEARCH over `range` (UIDs ≥ lo), processed in FETCH batches; the cursor follows each batch. */
 async function scanRange(s: WindowScan, lo: number, range: string): Promise<void> {
   const { d, uidValidity } = s;
-  const criteria = s.unseenOnly ? { uid: range, seen: false } : { uid: range };
+  const criteria = s.notDone ? notDoneCriteria(d, range) : { uid: range };
   const uids = toList(await d.client.search(criteria, { uid: true })).filter((u) => u >= lo);
   uids.sort((a, b) => a - b);
   for (let i = 0; i < uids.length && !d.stopRequested(); i += d.batchSize) {
@@ -160,27 +218,29 @@ async function processBatch(d: ScanDeps, uids: number[], uidValidity: string): P
     });
   }
   d.assertHolder();
-  // Redis must have the jobs before anything is marked: a failure here leaves the mail unseen for the next pass.
-  await d.producer.enqueueMany(inputs);
+  // Redis must have the jobs before they are recorded pending: a failure here leaves the mail for the next pass.
+  const jobIds = await d.producer.enqueueMany(inputs);
   recordMailTriage(d.source.name, {
     accepted: inputs.length,
     envelope_filter: ignored.length,
     quarantined: quarantine.length,
   });
   d.assertHolder();
-  await markProcessed(d, queuedUids);
+  await markQueued(d, uidValidity, queuedUids, jobIds);
   await moveIgnored(d, ignored);
   await quarantineMessages(d, quarantine);
   return { enqueued: inputs.length, ignored: ignored.length, quarantined: quarantine.length };
 }
 
-async function markProcessed(d: ScanDeps, uids: number[]): Promise<void> {
+/** Queued, not done: recorded pending (settle.ts marks it done once its job finished) and keyword-tagged. */
+async function markQueued(d: ScanDeps, uidValidity: string, uids: number[], jobIds: string[]): Promise<void> {
   if (uids.length === 0) return;
-  const range = uids.join(',');
-  // The keyword marks mail this service queued: the only mail deleteProcessedAfterDays may expunge (retention.ts).
-  const flags = d.source.markSeen ? ['\\Seen', QUEUED_KEYWORD] : [QUEUED_KEYWORD];
-  await d.client.messageFlagsAdd(range, flags, { uid: true });
-  if (d.source.processedFolder) await d.client.messageMove(range, d.source.processedFolder, { uid: true });
+  await d.pending.add(
+    uidValidity,
+    uids.map((uid, i) => ({ uid, jobId: jobIds[i] as string })),
+  );
+  // Informational (the operator sees what is queued); never \Seen or moved here: that is the done mark.
+  await d.client.messageFlagsAdd(uids.join(','), [QUEUED_KEYWORD], { uid: true });
 }
 
 async function moveIgnored(d: ScanDeps, uids: number[]): Promise<void> {

@@ -12,6 +12,7 @@ import { scanMailbox } from './scan.ts';
 import { ensureFolders } from './folders.ts';
 import { createTokenProvider } from './oauth2.ts';
 import type { TokenProvider } from './token-provider.ts';
+import { PendingMail } from './settle.ts';
 import type { IntakeProducer } from '../../jobs/intake-queue.ts';
 import { LockLease } from './lease.ts';
 import { withTimeout } from '../../shared/timeout.ts';
@@ -38,6 +39,8 @@ export interface WatcherTiming {
 
 /** NOOP interval while hot-polling, ms. */
 const HOT_POLL_INTERVAL_MS = 50;
+/** While queued mail waits for its intake job, the mailbox is settled (marked done) this often, ms. */
+const SETTLE_POLL_MS = 1000;
 
 export const DEFAULT_WATCHER_TIMING: WatcherTiming = {
   lockTtlMs: 30_000,
@@ -73,6 +76,8 @@ export class ImapWatcher {
   state: WatcherState = 'new';
   lastMailAt = Date.now();
   enqueuedTotal = 0;
+  /** Mails marked done (their intake job finished) by this watcher. */
+  doneTotal = 0;
   private stopping = false;
   private stopSignal!: Promise<'stop'>;
   private fireStop: () => void = () => undefined;
@@ -86,6 +91,10 @@ export class ImapWatcher {
   private readonly cursors: CursorStore;
   /** Set when the source uses oauth2: a valid access token for every connection. */
   private readonly tokens: TokenProvider | undefined;
+  private readonly pending: PendingMail;
+  /** Mails queued but not yet done after the last pass, and when that pass ran (epoch ms). */
+  private pendingCount = 0;
+  private lastScanAt = 0;
 
   constructor(options: ImapWatcherOptions) {
     this.o = options;
@@ -95,6 +104,7 @@ export class ImapWatcher {
     this.cursors = new CursorStore(options.redis, options.prefix, options.source.name);
     const oauth2 = options.source.oauth2;
     this.tokens = oauth2 ? createTokenProvider(options.source.name, oauth2) : undefined;
+    this.pending = new PendingMail(options.redis, options.prefix, options.source.name);
     this.stopSignal = new Promise((resolve) => (this.fireStop = () => resolve('stop')));
   }
 
@@ -186,6 +196,7 @@ export class ImapWatcher {
       this.state = 'active';
       this.log.info('imap session open');
       while (!this.stopping && !lease.lost && client.usable) {
+        if (this.pendingCount > 0 && Date.now() - this.lastScanAt >= SETTLE_POLL_MS) dirty = true;
         if (dirty) {
           dirty = false;
           await this.scan(client, lease);
@@ -221,7 +232,9 @@ export class ImapWatcher {
     void client.idle().catch(() => undefined);
     const untilRefresh = Math.max(0, session.refreshDue - Date.now());
     const pollMs = this.o.source.idlePollMs;
-    const timer = this.delay(pollMs > 0 ? Math.min(pollMs, untilRefresh) : untilRefresh);
+    // Queued mail is marked done soon after its job finished, so IDLE is broken sooner while any waits.
+    const settleMs = this.pendingCount > 0 ? SETTLE_POLL_MS : Infinity;
+    const timer = this.delay(Math.min(pollMs > 0 ? pollMs : Infinity, untilRefresh, settleMs));
     const why = await Promise.race([woken, timer.promise, closed, this.stopSignal]);
     timer.cancel();
     session.wake = () => undefined;
@@ -230,7 +243,7 @@ export class ImapWatcher {
     const refresh = Date.now() >= session.refreshDue;
     if (refresh) {
       session.refreshDue = Date.now() + this.refreshMs();
-      this.warnIfQuiet();
+      if (this.pendingCount === 0) this.warnIfQuiet();
     }
     // The NOOP ends the IDLE; new mail arrives as an untagged EXISTS in its answer and sets dirty via 'exists'.
     await withTimeout(client.noop(), this.t.noopTimeoutMs);
@@ -248,6 +261,7 @@ export class ImapWatcher {
       filter: this.o.filter,
       producer: this.o.producer,
       cursors: this.cursors,
+      pending: this.pending,
       redis: this.o.redis,
       prefix: this.o.prefix,
       logger: this.log,
@@ -257,11 +271,14 @@ export class ImapWatcher {
         if (lease.lost) throw new AppError(ErrorCodes.MAILBOX_LOCK_LOST, `mailbox lock ${this.lock.key} lost`);
       },
     });
+    this.lastScanAt = Date.now();
+    this.pendingCount = r.pending;
+    this.doneTotal += r.done;
     if (r.enqueued + r.ignored + r.quarantined > 0) {
       this.lastMailAt = Date.now();
       this.enqueuedTotal += r.enqueued;
       this.log.info(r, 'mailbox scan done');
-    }
+    } else if (r.done > 0) this.log.debug(r, 'queued mail marked done');
   }
 
   private folders(): string[] {

@@ -8,11 +8,15 @@ import { recordMailTriage } from '../../shared/metrics.ts';
 import type { IntakeProducer } from '../../jobs/intake-queue.ts';
 import { withTimeout } from '../../shared/timeout.ts';
 import { NOT_REGULAR_FILE, prepareMailFile, type FileTriage } from './spool-file.ts';
+import { finishedJobs } from '../job-state.ts';
+import type { Redis } from 'ioredis';
 
 /**
- * The spool directory source: `.eml` files dropped into `dir` are queued and then moved to `processed/`, or to
- * `failed/` with a `<name>.reason` file. The move happens only after the enqueue resolved, so a crash leaves the
- * file in place and the next pass re-enqueues it (same job id: no-op). fs.watch triggers a pass at once;
+ * The spool directory source: `.eml` files dropped into `dir` are queued and, once their intake job finished
+ * (incident stored, reject recorded, or failed for good), moved to `processed/`; refused files go to `failed/`
+ * with a `<name>.reason` file. The directory is the durable log: a file stays until its job finished, so a crash,
+ * or a Redis that lost its data (the job with it), leaves the file in place and a later pass queues it again
+ * (same job id: a no-op while Redis still has the job). fs.watch triggers a pass at once;
  * polling every pollMs is the safety net (fs.watch misses events on some filesystems). Entries are looked at
  * with lstat and opened with O_NOFOLLOW: a symlink (or FIFO, socket, device) is never read; it goes to
  * `failed/` itself (the link, not its target) with a `not_regular_file` reason.
@@ -22,24 +26,37 @@ export interface SpoolOptions {
   pollMs: number;
   filter: EnvelopeFilterConfig;
   producer: IntakeProducer;
+  /** Reads the state of queued jobs (the producer's connection will do). */
+  redis: Redis;
   logger: Logger;
   /** Files modified more recently than this are left for the next pass (writer may still be busy), ms. */
   settleMs?: number;
 }
 
 export interface SpoolPassResult {
+  /** Files moved to processed/ (their job finished) in this pass. */
   processed: number;
   failed: number;
+  /** Files newly queued in this pass. */
+  queued: number;
+  /** Files queued and still waiting for their job after this pass. */
+  waiting: number;
 }
+
+/** While queued files wait for their job, a pass runs this often (they move to processed/ soon after), ms. */
+const SETTLE_POLL_MS = 1000;
 
 export class SpoolSource {
   private timer: NodeJS.Timeout | undefined;
+  private settleTimer: NodeJS.Timeout | undefined;
   private watcher: FSWatcher | undefined;
   private busy: Promise<void> | undefined;
   private again = false;
   private stopped = false;
   private readonly o: SpoolOptions;
   private readonly settleMs: number;
+  /** Queued files (name → job id) waiting for their job; a file not here is read and queued (again). */
+  private readonly queued = new Map<string, string>();
 
   constructor(options: SpoolOptions) {
     this.o = options;
@@ -63,6 +80,7 @@ export class SpoolSource {
   async stop(deadlineMs = 10_000): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    clearTimeout(this.settleTimer);
     this.watcher?.close();
     if (this.busy) await withTimeout(this.busy, deadlineMs).catch(() => undefined);
   }
@@ -86,14 +104,23 @@ export class SpoolSource {
         this.o.logger.warn({ code: 'SPOOL_IO', err: describeError(err), dir: this.o.dir }, 'spool pass failed');
       }
     } while (this.again && !this.stopped);
+    if (this.queued.size > 0 && !this.stopped && this.o.pollMs > SETTLE_POLL_MS) {
+      clearTimeout(this.settleTimer);
+      this.settleTimer = setTimeout(() => this.kick(), SETTLE_POLL_MS);
+      this.settleTimer.unref();
+    }
   }
 
   /** One pass over the directory; exported through the instance for tests and the CLI. */
   async pass(): Promise<SpoolPassResult> {
-    const result: SpoolPassResult = { processed: 0, failed: 0 };
+    const result: SpoolPassResult = { processed: 0, failed: 0, queued: 0, waiting: 0 };
     const names = (await readdir(this.o.dir)).filter((n) => n.toLowerCase().endsWith('.eml')).sort();
+    const present = new Set(names);
+    for (const name of this.queued.keys()) if (!present.has(name)) this.queued.delete(name);
+    await this.settle(result);
     for (const name of names) {
       if (this.stopped) break;
+      if (this.queued.has(name)) continue;
       const path = join(this.o.dir, name);
       const st = await lstat(path).catch(() => undefined);
       if (!st || st.isDirectory() || Date.now() - st.mtimeMs < this.settleMs) continue;
@@ -107,9 +134,9 @@ export class SpoolSource {
       if (t.action === 'accept') {
         const jobId = await this.o.producer.enqueue(t.input);
         recordMailTriage('spool', { accepted: 1 });
-        await moveAside(path, join(this.o.dir, 'processed'));
+        this.queued.set(name, jobId);
         this.o.logger.info({ file: name, jobId }, 'spool mail queued');
-        result.processed += 1;
+        result.queued += 1;
       } else {
         recordMailTriage('spool', { [t.reason]: 1 });
         const target = await moveAside(path, join(this.o.dir, 'failed'));
@@ -118,7 +145,28 @@ export class SpoolSource {
         result.failed += 1;
       }
     }
+    result.waiting = this.queued.size;
     return result;
+  }
+
+  /** Moves every queued file whose job finished to processed/; forgets (to queue again) those Redis lost. */
+  private async settle(result: SpoolPassResult): Promise<void> {
+    const entries = [...this.queued.entries()];
+    const states = await finishedJobs(
+      this.o.redis,
+      entries.map(([, jobId]) => this.o.producer.queue.toKey(jobId)),
+    );
+    for (let i = 0; i < entries.length && !this.stopped; i++) {
+      const [name, jobId] = entries[i] as [string, string];
+      if (states[i] === 'open') continue;
+      this.queued.delete(name);
+      if (states[i] === 'missing') {
+        this.o.logger.warn({ file: name, jobId }, 'intake job missing from Redis (data lost?): queuing the file again');
+        continue;
+      }
+      await moveAside(join(this.o.dir, name), join(this.o.dir, 'processed'));
+      result.processed += 1;
+    }
   }
 }
 
