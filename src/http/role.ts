@@ -24,7 +24,7 @@ export async function startWebRole(
   const { startHttpServer } = await import('./server.ts');
   const live = config.sepm.mode === 'live';
   // checkSepmMode guarantees sepm.host in live mode when the web role runs.
-  const probe = sepm ?? (live && config.sepm.host ? createSepmFromConfig(config.sepm, logger) : undefined);
+  const probe = sepm ?? (live && config.sepm.host ? createSepmFromConfig(config.sepm, logger, runtime) : undefined);
   const web = await startHttpServer({
     config,
     runtime,
