@@ -39,7 +39,9 @@ describe('global SEPM budget', () => {
   };
   /** n concurrent authenticated GETs per client, all at once. */
   const burst = (cs: SepmClient[], n: number) =>
-    Promise.all(cs.flatMap((c) => Array.from({ length: n }, () => c.request('GET', '/sessions/currentuser', { retry: false }))));
+    Promise.all(
+      cs.flatMap((c) => Array.from({ length: n }, () => c.request('GET', '/sessions/currentuser', { retry: false }))),
+    );
 
   beforeAll(async () => {
     sim = await startSepmSim();
