@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isLoopbackHost } from './loopback.ts';
-import { secret, tlsSchema } from './schema-common.ts';
+import { secret } from './schema-common.ts';
 
 /** The `mail` section of the configuration (mail sources, OAuth2, the envelope filter); schema.ts composes it. */
 

@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { isLoopbackHost } from './loopback.ts';
 import { secret, tlsSchema } from './schema-common.ts';
-import { imapSourceSchema, mailSchema } from './schema-mail.ts';
+import { mailSchema, type imapSourceSchema } from './schema-mail.ts';
 
 export {
   DEFAULT_SUBJECT_PATTERNS,
