@@ -12,7 +12,7 @@ import { assertTlsVerificationOn, plainTextWarnings } from './config/tls-policy.
 import { checkSepmMode } from './config/sepm-mode.ts';
 import { startEnrichRole, type SepmSimulator } from './enrich/role.ts';
 import type { SepmHandle } from './enrich/start.ts';
-import { startWebRole } from './http/role.ts';
+import { startOpsRole, startWebRole } from './http/role.ts';
 import type { JobRuntime } from './jobs/runtime.ts';
 import { AppError, ErrorCodes, describeError } from './shared/errors.ts';
 import type { Logger } from './shared/logger.ts';
@@ -58,6 +58,8 @@ export interface RunningService {
   soar?: SoarClient;
   /** URL of the web role when it runs in this process. */
   webUrl?: string;
+  /** URL of the ops listener (/healthz, /readyz, /metrics) when the web role does not run here and ops.port is set. */
+  opsUrl?: string;
   /** Mail-source state for health/readiness endpoints (empty without the watcher role). */
   sources(): SourceStatus[];
 }
@@ -258,6 +260,7 @@ export async function startService(opts: StartOptions): Promise<RunningService> 
   };
   try {
     const soar = roles.has('worker') || roles.has('enrich') || roles.has('web') ? await openSoar(config, logger) : null;
+    let sepm: SepmHandle | undefined;
     if (soar) {
       service.soar = soar;
       resources.push(() => soar.close());
@@ -266,7 +269,6 @@ export async function startService(opts: StartOptions): Promise<RunningService> 
         const store = soar as EmbeddedStore;
         await claimEmbeddedStore(redis, config.redis.prefix, store.storeId, store.path);
       }
-      let sepm: SepmHandle | undefined;
       if (roles.has('enrich')) {
         const enrich = await startEnrichRole(runtime, config, logger, soar, opts.sepmSimulator);
         resources.push(...enrich.resources);
@@ -299,6 +301,13 @@ export async function startService(opts: StartOptions): Promise<RunningService> 
       resources.push(...watcher.resources);
       statuses.push(...watcher.statuses);
       if (watcher.spoolDir) service.spoolDir = watcher.spoolDir;
+    }
+    if (!service.webUrl) {
+      const ops = await startOpsRole(config, logger, { redis, soar, sepm, mailSources: () => service.sources() });
+      if (ops) {
+        service.opsUrl = ops.url;
+        resources.push(() => ops.stop());
+      }
     }
   } catch (err) {
     await service.stop(5000);

@@ -67,7 +67,7 @@ export class SimCore {
       fingerprintLists: new Map(),
       files: new Map(),
       events: defaultEvents(this.startedAt),
-      stats: { logins: 0, requests: {}, bytes: {} },
+      stats: { logins: 0, requests: {}, bytes: {}, inFlight: 0, maxInFlight: 0 },
     };
     // Ids are generated upper-case; lookups upper-case their input.
     for (const c of estate.computers) {

@@ -115,7 +115,18 @@ export async function startSepmSim(options: SepmSimOptions = {}): Promise<SepmSi
   ];
   const useTls = options.tls ?? true;
   const tls: SimTls | null = useTls ? await generateTls() : null;
+  const stats = core.state.stats;
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
+    // In flight from the request's arrival until its answer is written or its socket goes (the client's budget).
+    stats.inFlight++;
+    stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
+    let done = false;
+    const finish = (): void => {
+      if (!done) stats.inFlight--;
+      done = true;
+    };
+    res.once('finish', finish);
+    res.once('close', finish);
     handle(core, routes, req, res).catch((err: unknown) => {
       // A simulator bug must be visible to the developer, yet look like a SEPM 500 to the client.
       process.stderr.write(`sepm sim: ${(err as Error).stack ?? String(err)}\n`);

@@ -164,6 +164,9 @@ export interface SepmSimStats {
   requests: Record<string, number>;
   /** Request plus response body bytes per route, as `requests`. */
   bytes: Record<string, number>;
+  /** Requests being answered right now (login included), and the most there ever were at once. */
+  inFlight: number;
+  maxInFlight: number;
 }
 
 export interface SepmSimState {

@@ -32,6 +32,8 @@ export const ENV_KEYS: Record<string, string[]> = {
   SEPM_INTAKE_SPOOL_DIR: ['mail', 'spool', 'dir'],
   SEPM_INTAKE_HTTP_PORT: ['http', 'port'],
   SEPM_INTAKE_HTTP_HOST: ['http', 'host'],
+  SEPM_INTAKE_OPS_PORT: ['ops', 'port'],
+  SEPM_INTAKE_OPS_HOST: ['ops', 'host'],
 };
 
 /** Secret keys that may be given as `<key>File` in the config file. */

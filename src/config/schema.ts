@@ -291,6 +291,17 @@ export const httpSchema = z
     path: ['headersTimeoutSec'],
   });
 
+/**
+ * The ops listener of a process without the web role (docs/operations.md "What to scrape"): /healthz, /readyz and
+ * /metrics, unauthenticated, so loopback by default. Unset port: no listener (a warning says so); 0: any free port.
+ */
+export const opsSchema = z
+  .object({
+    host: z.string().default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).optional(),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     redis: z
@@ -317,6 +328,7 @@ export const configSchema = z
     soar: soarSchema.default(() => soarSchema.parse({})),
     enrich: enrichSchema.default(() => enrichSchema.parse({})),
     http: httpSchema.default(() => httpSchema.parse({})),
+    ops: opsSchema.default(() => opsSchema.parse({})),
   })
   .strict();
 
@@ -331,3 +343,4 @@ export type SoarConfig = z.infer<typeof soarSchema>;
 export type { SeverityConfig, SeverityRuleConfig } from './severity.ts';
 export type EnrichConfig = z.infer<typeof enrichSchema>;
 export type HttpConfig = z.infer<typeof httpSchema>;
+export type OpsConfig = z.infer<typeof opsSchema>;

@@ -43,7 +43,7 @@ export async function startEnrichRole(
     }
     const sim = await simulator();
     resources.push(() => sim.stop());
-    const handle = createSepmFromConfig(sepmConfigFor(config.sepm, sim), logger);
+    const handle = createSepmFromConfig(sepmConfigFor(config.sepm, sim), logger, runtime);
     resources.push(() => handle.close());
     sepm = handle;
     logger.warn(

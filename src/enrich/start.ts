@@ -20,10 +20,24 @@ export interface SepmHandle {
   close(): Promise<void>;
 }
 
-export function createSepmFromConfig(cfg: SepmConfig, logger: Logger): SepmHandle {
-  const client = createSepmClient(cfg, { logger });
+/**
+ * The SEPM client of this process. With the runtime (every service process) it takes its slots from the
+ * deployment's SEPM budget and shares the deployment's token (docs/operations.md "The SEPM budget"); without it
+ * (the `sep` CLI) it is a budget of its own.
+ */
+export function createSepmFromConfig(cfg: SepmConfig, logger: Logger, runtime?: JobRuntime): SepmHandle {
+  const redis = runtime?.redis('sepm-budget');
+  const shared = redis && runtime ? { redis, prefix: runtime.prefix } : undefined;
+  const client = createSepmClient(cfg, { logger, ...(shared ? { shared } : {}) });
   const api = createSepmApi(client, cfg);
-  return { client, api, close: () => client.close() };
+  return {
+    client,
+    api,
+    close: async () => {
+      await client.close();
+      redis?.disconnect();
+    },
+  };
 }
 
 /** What an embedded SEPM (the simulator started in-process by `npm start`) tells us about itself. */
@@ -63,7 +77,7 @@ export interface EnrichmentContext {
 
 export async function startEnrichment(ctx: EnrichmentContext): Promise<{ close(): Promise<void>; sepm: SepmHandle }> {
   const logger = ctx.logger.child({ component: 'enrich' });
-  const sepm = ctx.sepm ?? createSepmFromConfig(ctx.config.sepm, logger);
+  const sepm = ctx.sepm ?? createSepmFromConfig(ctx.config.sepm, logger, ctx.runtime);
   const { runtime } = ctx;
   const redis = runtime.redis('enrich');
   const queues = {

@@ -5,7 +5,7 @@ import { describeError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { SoarClient } from '../soar/port.ts';
 import type { RedisSettingsReport } from '../shared/redis-settings.ts';
-import type { HttpContext, MailSourceStatus } from './context.ts';
+import type { HttpContext, MailSourceStatus, ReadinessCheck } from './context.ts';
 
 /**
  * The web role (dashboard, job API, review UI, health, metrics). SEPM readiness is probed with GET /version (no
@@ -26,7 +26,7 @@ export async function startWebRole(
   const { startHttpServer } = await import('./server.ts');
   const live = config.sepm.mode === 'live';
   // checkSepmMode guarantees sepm.host in live mode when the web role runs.
-  const probe = sepm ?? (live && config.sepm.host ? createSepmFromConfig(config.sepm, logger) : undefined);
+  const probe = sepm ?? (live && config.sepm.host ? createSepmFromConfig(config.sepm, logger, runtime) : undefined);
   const web = await startHttpServer({
     config,
     runtime,
@@ -46,6 +46,47 @@ export async function startWebRole(
       if (probe && probe !== sepm) await probe.close();
     },
   };
+}
+
+/**
+ * The ops listener of a process without the web role: /healthz, /readyz (Redis, the incident store when this
+ * process opened one, its mail sources, SEPM when it runs enrich) and /metrics on `ops.host:ops.port`. Without
+ * `ops.port` there is none, and the log says that this process cannot be scraped.
+ */
+export async function startOpsRole(
+  config: Config,
+  logger: Logger,
+  deps: {
+    redis: { ping(): Promise<unknown> };
+    soar: SoarClient | null;
+    sepm: SepmHandle | undefined;
+    mailSources: () => MailSourceStatus[];
+  },
+): Promise<{ url: string; stop(): Promise<void> } | undefined> {
+  const { port, host } = config.ops;
+  if (port === undefined) {
+    logger.warn('no ops.port: this process (no web role) serves no /healthz, /readyz or /metrics');
+    return undefined;
+  }
+  const { startOpsListener } = await import('./ops/ops-listener.ts');
+  const live = config.sepm.mode === 'live';
+  const { sepm } = deps;
+  const readiness: ReadinessCheck = async () => {
+    const checks: Awaited<ReturnType<ReadinessCheck>> = {};
+    if (sepm) checks.sepm = await sepmReadiness(sepm, live);
+    return checks;
+  };
+  const ops = await startOpsListener(
+    { host, port },
+    {
+      redis: deps.redis,
+      soar: deps.soar ?? undefined,
+      mailSources: deps.mailSources,
+      readiness,
+    },
+    logger,
+  );
+  return { url: ops.url, stop: () => ops.close() };
 }
 
 /**

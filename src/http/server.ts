@@ -12,7 +12,6 @@ import { registerBoards } from './ops/board.ts';
 import type { HttpContext, HttpDeps } from './context.ts';
 import { installGate, routeOf } from './auth/gate.ts';
 import { registerHealthRoutes } from './ops/health.ts';
-import { startIntakeMetrics } from './ops/intake-metrics.ts';
 import { serverRoots } from './redact.ts';
 import { registerUiRoutes } from './ui/ui.ts';
 
@@ -109,7 +108,6 @@ export async function buildHttpServer(ctx: HttpContext): Promise<FastifyInstance
   const unregisterSources = sources
     ? registerLastMailProvider(() => sources().map((s) => ({ mailbox: s.name, lastMailAt: s.lastMailAt })))
     : () => false;
-  const intakeMetrics = await startIntakeMetrics(ctx.runtime, ctx.logger);
   registerHealthRoutes(app, deps);
   registerApiRoutes(app, deps);
   await registerBoards(app, Object.values(queues), deps.serverRoots);
@@ -117,7 +115,6 @@ export async function buildHttpServer(ctx: HttpContext): Promise<FastifyInstance
   app.addHook('onClose', async () => {
     unregister();
     unregisterSources();
-    await intakeMetrics.close();
     await Promise.all(Object.values(queues).map((q) => q.close()));
     redis.disconnect();
   });

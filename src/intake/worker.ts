@@ -18,6 +18,7 @@ import {
 } from '../jobs/hand-off-schemas.ts';
 import type { JobRuntime } from '../jobs/runtime.ts';
 import { withTimeout } from '../shared/timeout.ts';
+import { countIntakeFailure, countIntakeResult } from './outcome-metrics.ts';
 
 /**
  * The intake worker: raw mail → analyzeMail (parse, sender verdict, whitelist) → incidents → SOAR
@@ -163,7 +164,10 @@ export function createIntakeWorker(o: IntakeWorkerOptions): IntakeWorkerHandle {
     async (job) => processIntake(parseIntakeJob(job), deps, await originOf(o, log, job)),
     { connection: o.connection, concurrency: o.concurrency ?? 8 },
   );
+  worker.on('completed', (_job, result) => countIntakeResult(result));
   worker.on('failed', (job, err) => {
+    // finishedOn is set only when the job lands in the failed set (attempts exhausted or unrecoverable).
+    if (job?.finishedOn) countIntakeFailure(err.message);
     log.warn({ jobId: job?.id, attempts: job?.attemptsMade, err: describeError(err) }, 'intake job failed');
   });
   // 'error' is logged by the runtime (main.ts createJobRuntime), once per cause, named by it.

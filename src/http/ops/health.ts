@@ -1,9 +1,21 @@
 import type { FastifyInstance } from 'fastify';
 import { describeError } from '../../shared/errors.ts';
 import { registry } from '../../shared/metrics.ts';
-import type { HttpDeps, MailSourceStatus } from '../context.ts';
+import type { MailSourceStatus, ReadinessCheck } from '../context.ts';
 
-/** /healthz (process up), /readyz (each dependency with its own status), /metrics (Prometheus text). */
+/**
+ * /healthz (process up), /readyz (each dependency with its own status), /metrics (Prometheus text). Shared by the
+ * web server (behind its gate) and the ops listener of processes without the web role (ops-listener.ts).
+ */
+
+/** What health and readiness need: the web server's deps satisfy it, so does the ops listener's. */
+export interface HealthDeps {
+  redis: { ping(): Promise<unknown> };
+  /** Absent for the watcher role, which opens no incident store. */
+  soar?: { ping(): Promise<unknown> } | undefined;
+  readiness: ReadinessCheck;
+  mailSources?: (() => MailSourceStatus[]) | undefined;
+}
 
 type Status = { ok: boolean; detail?: string };
 
@@ -32,16 +44,17 @@ export function mailSourceChecks(sources: MailSourceStatus[]): Record<string, St
   return out;
 }
 
-export async function readiness(deps: HttpDeps): Promise<Record<string, Status>> {
+export async function readiness(deps: HealthDeps): Promise<Record<string, Status>> {
+  const store = deps.soar;
   const [redis, soar, others] = await Promise.all([
     probe(() => deps.redis.ping()),
-    probe(() => deps.soar.ping()),
+    store ? probe(() => store.ping()) : undefined,
     deps.readiness().catch((err: unknown) => ({ readiness: { ok: false, detail: describeError(err) } })),
   ]);
-  return { redis, soar, ...mailSourceChecks(deps.mailSources?.() ?? []), ...others };
+  return { redis, ...(soar ? { soar } : {}), ...mailSourceChecks(deps.mailSources?.() ?? []), ...others };
 }
 
-export function registerHealthRoutes(app: FastifyInstance, deps: HttpDeps): void {
+export function registerHealthRoutes(app: FastifyInstance, deps: HealthDeps): void {
   app.get('/healthz', { config: { public: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
     const checks = await readiness(deps);

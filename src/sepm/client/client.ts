@@ -6,8 +6,11 @@ import { silentLogger, type Logger } from '../../shared/logger.ts';
 import { operationLabel, sepmErrors, sepmLatency, timed } from '../../shared/metrics.ts';
 import { READ_RETRY, retryRead, type ReadRetryPolicy } from '../../shared/retry.ts';
 import { httpError, transportError } from './http-errors.ts';
+import type { Redis } from 'ioredis';
+import { GlobalLimiter } from './global-limiter.ts';
 import { Limiter } from './limiter.ts';
-import { TokenManager, type LoginResult } from './token-manager.ts';
+import { SharedTokens } from './shared-token.ts';
+import { TokenManager, type LoginResult, type TokenSource } from './token-manager.ts';
 import type { SepmPage } from '../functions/types.ts';
 
 /**
@@ -48,6 +51,11 @@ export interface SepmClientOptions {
   now?: () => number;
   /** Injected dispatcher (tests); default = an undici Agent/ProxyAgent built from the config. */
   dispatcher?: Dispatcher;
+  /**
+   * The deployment's Redis (redis.prefix): `sepm.maxConcurrency` then bounds every client on the prefix together
+   * and they share one token (global-limiter.ts, shared-token.ts). Without it the budget and token are this client's.
+   */
+  shared?: { redis: Redis; prefix: string };
 }
 
 export interface SepmClientStats {
@@ -63,8 +71,8 @@ export class SepmClient {
   private readonly origin: string;
   private readonly dispatcher: Dispatcher;
   private readonly ownsDispatcher: boolean;
-  private readonly limiter: Limiter;
-  private readonly tokens: TokenManager;
+  private readonly limiter: Pick<Limiter, 'run'>;
+  private readonly tokens: TokenSource;
   private readonly log: Logger;
   private readonly retry: ReadRetryPolicy;
   private counters = { requests: 0, retries: 0 };
@@ -76,15 +84,31 @@ export class SepmClient {
     this.origin = `${cfg.protocol}://${host}:${cfg.port}`;
     this.log = (opts.logger ?? silentLogger).child({ component: 'sepm-client' });
     this.retry = { ...READ_RETRY, ...opts.retry };
-    this.limiter = new Limiter(cfg.maxConcurrency);
     this.ownsDispatcher = !opts.dispatcher;
     this.dispatcher = opts.dispatcher ?? buildDispatcher(cfg);
-    this.tokens = new TokenManager({
-      login: () => this.login(),
+    const tokenOptions = {
       refreshMarginSec: cfg.tokenRefreshMarginSec,
       authFailureBackoffMs: opts.authFailureBackoffMs ?? 60_000,
       ...(opts.now ? { now: opts.now } : {}),
-    });
+    };
+    if (opts.shared) {
+      // Longer than any exchange: requestTimeoutMs aborts it, the margin covers a slow release (ms).
+      const leaseMs = cfg.requestTimeoutMs + 5000;
+      const { redis, prefix } = opts.shared;
+      this.limiter = new GlobalLimiter({ redis, prefix, max: cfg.maxConcurrency, leaseMs });
+      const account = { host: cfg.host, port: cfg.port, domain: cfg.domain, username: cfg.username };
+      // The login is an exchange too: it takes a slot of the budget like every request.
+      const login = () => this.limiter.run(() => this.login());
+      const shared = { redis, prefix, loginTimeoutMs: leaseMs, login };
+      this.tokens = new SharedTokens({
+        ...shared,
+        account: { ...account, password: cfg.password ?? '' },
+        ...tokenOptions,
+      });
+    } else {
+      this.limiter = new Limiter(cfg.maxConcurrency);
+      this.tokens = new TokenManager({ login: () => this.login(), ...tokenOptions });
+    }
   }
 
   get stats(): SepmClientStats {
@@ -99,7 +123,7 @@ export class SepmClient {
     } catch (err) {
       if (!(err instanceof AppError) || err.status !== 401) throw err;
       // The token died early (server restart, expiry, revocation): one fresh login, one more try.
-      this.tokens.invalidate(token);
+      await this.tokens.invalidate(token);
       const fresh = await this.tokens.get();
       return this.sendWithRetry<T>(method, path, opts, fresh);
     }

@@ -13,6 +13,26 @@ export interface LoginResult {
   token: string;
   /** Seconds, as SEPM reports it; undefined when the answer had none. */
   tokenExpiration?: number | undefined;
+  /** When the token must no longer be used, epoch ms (a token shared through Redis: shared-token.ts). */
+  useUntilMs?: number | undefined;
+}
+
+/** Where SEPM's tokens come from: this process's own login (TokenManager) or the deployment's (SharedTokens). */
+export interface TokenSource {
+  get(): Promise<string>;
+  invalidate(token: string): Promise<void>;
+  /** Logins actually sent to SEPM by this process. */
+  readonly logins: number;
+}
+
+/**
+ * Epoch ms after which a token issued at `issuedAt` (ms) with SEPM's `tokenExpiration` (s) is refreshed. A margin
+ * larger than the lifetime would make every call log in; at least half the lifetime is kept.
+ */
+export function tokenUseUntil(issuedAt: number, tokenExpiration: number | undefined, refreshMarginSec: number): number {
+  const lifetimeSec =
+    typeof tokenExpiration === 'number' && tokenExpiration > 0 ? tokenExpiration : DEFAULT_TOKEN_LIFETIME_SEC;
+  return issuedAt + (lifetimeSec - Math.min(refreshMarginSec, lifetimeSec / 2)) * 1000;
 }
 
 export interface TokenManagerOptions {
@@ -23,7 +43,7 @@ export interface TokenManagerOptions {
   now?: () => number;
 }
 
-export class TokenManager {
+export class TokenManager implements TokenSource {
   private token: string | undefined;
   private expiresAt = 0;
   private inflight: Promise<string> | undefined;
@@ -45,7 +65,7 @@ export class TokenManager {
   }
 
   /** Drops `token` if it is still the cached one (a 401 proved it dead), so the next get() logs in again. */
-  invalidate(token: string): void {
+  async invalidate(token: string): Promise<void> {
     if (this.token === token) {
       this.token = undefined;
       this.expiresAt = 0;
@@ -77,14 +97,8 @@ export class TokenManager {
       throw new AppError(ErrorCodes.SEPM_NO_TOKEN, 'SEPM login answered without a token', { retryable: false });
     }
     this.failure = undefined;
-    const lifetimeSec =
-      typeof result.tokenExpiration === 'number' && result.tokenExpiration > 0
-        ? result.tokenExpiration
-        : DEFAULT_TOKEN_LIFETIME_SEC;
-    // A margin larger than the lifetime would make every call log in; keep at least half the lifetime.
-    const marginSec = Math.min(this.opts.refreshMarginSec, lifetimeSec / 2);
     this.token = result.token;
-    this.expiresAt = this.now() + (lifetimeSec - marginSec) * 1000;
+    this.expiresAt = result.useUntilMs ?? tokenUseUntil(this.now(), result.tokenExpiration, this.opts.refreshMarginSec);
     return result.token;
   }
 }

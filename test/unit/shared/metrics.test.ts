@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countIntakeFailure, countIntakeResult } from '../../../src/http/ops/intake-metrics.ts';
+import { countIntakeFailure, countIntakeResult } from '../../../src/intake/outcome-metrics.ts';
 import { buildOpenApi } from '../../../src/http/api/openapi.ts';
 import { JOB_NAMES } from '../../../src/jobs/catalog.ts';
 import { AppError, ErrorCodes } from '../../../src/shared/errors.ts';

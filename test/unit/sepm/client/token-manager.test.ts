@@ -63,9 +63,9 @@ describe('TokenManager', () => {
     let n = 0;
     const tm = manager(async () => ({ token: `t${++n}` }), clock);
     await tm.get();
-    tm.invalidate('stale-other');
+    await tm.invalidate('stale-other');
     expect(await tm.get()).toBe('t1');
-    tm.invalidate('t1');
+    await tm.invalidate('t1');
     expect(await tm.get()).toBe('t2');
   });
 });

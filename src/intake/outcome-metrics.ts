@@ -1,11 +1,10 @@
-import type { Logger } from '../../shared/logger.ts';
-import { incidentsTotal, mailsRejected, parseFailures } from '../../shared/metrics.ts';
-import { QueueNames } from '../../jobs/queues.ts';
-import type { JobRuntime } from '../../jobs/runtime.ts';
+import { incidentsTotal, mailsRejected, parseFailures } from '../shared/metrics.ts';
 
 /**
- * Intake outcomes counted from the queue's event stream, so the web role reports what every intake worker did
- * (they may run in other processes). Counts start when this process starts.
+ * Intake outcomes, counted by the intake worker that finished the job, in its own process: each outcome is counted
+ * exactly once in the whole deployment (summing the series over every process is the deployment's total), however
+ * many web replicas there are. The web role used to count them from the queue's event stream, which made every
+ * replica count every outcome (docs/operations.md "What to scrape").
  */
 
 interface IntakeReturn {
@@ -48,14 +47,4 @@ function safeParse(s: string): unknown {
 /** Reasons are codes like "not_risk"; anything else collapses so label cardinality stays bounded. */
 function boundedLabel(reason: string): string {
   return /^[a-z0-9_]{1,40}$/.test(reason) ? reason : 'other';
-}
-
-export async function startIntakeMetrics(runtime: JobRuntime, logger: Logger): Promise<{ close(): Promise<void> }> {
-  const events = runtime.queueEvents(QueueNames.intake);
-  events.on('error', (err) => logger.warn({ err: err.message }, 'intake events error'));
-  events.on('completed', ({ returnvalue }) => countIntakeResult(returnvalue));
-  // BullMQ emits 'failed' only when a job lands in the failed set (attempts exhausted or unrecoverable).
-  events.on('failed', ({ failedReason }) => countIntakeFailure(failedReason));
-  await events.waitUntilReady();
-  return { close: () => events.close() };
 }
