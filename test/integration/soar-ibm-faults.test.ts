@@ -135,6 +135,18 @@ describe('IBM SOAR adapter under faults', () => {
     expect(sim.state.incidents.get(other.incident.id)?.plan_status).toBe('A');
   });
 
+  it('a merge retried after two 409s (as BullMQ does) writes its occurrence note once', async () => {
+    const input = sampleIncident();
+    const first = await client.findOrCreateIncident(input, { sourceMessageId: '<n0@x>', mergeWindowMs: WINDOW });
+    sim.faults.add({ route: 'PUT /rest/orgs/*/incidents/*', kind: 'conflict', times: 2 });
+    const opts = { sourceMessageId: '<n1@x>', mergeWindowMs: WINDOW };
+    expect((await failure(client.findOrCreateIncident(input, opts))).code).toBe(ErrorCodes.SOAR_CONFLICT);
+    expect((await client.findOrCreateIncident(input, opts)).outcome).toBe('merged');
+    const notes = (await client.listNotes(first.incident.id)).filter((n) => n.text.includes('Message-ID <n1@x>;'));
+    expect(notes).toHaveLength(1);
+    expect((await client.getIncident(first.incident.id)).occurrences).toBe(2);
+  });
+
   it('loses no occurrence when merges race on the same incident (real vers conflicts)', async () => {
     const input = sampleIncident();
     const first = await client.findOrCreateIncident(input, { sourceMessageId: '<r0@x>', mergeWindowMs: WINDOW });

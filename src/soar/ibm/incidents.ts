@@ -39,6 +39,7 @@ export interface IncidentCalls {
   listArtifacts(incidentId: number): Promise<StoredArtifact[]>;
   addArtifacts(incidentId: number, artifacts: Artifact[]): Promise<StoredArtifact[]>;
   addNote(incidentId: number, text: string): Promise<Note>;
+  listNotes(incidentId: number): Promise<Note[]>;
 }
 
 const NAMES = { handle_format: 'names' } as const;
@@ -133,7 +134,9 @@ async function mergeIncident(
   const id = Number(open.id);
   // Artifacts and the note first, the counter + Message-ID last: the Message-ID marks the merge as done.
   const added = await c.addArtifacts(id, input.artifacts);
-  await c.addNote(id, occurrenceNote(occurrences(open) + 1, input, mid, now));
+  // A BullMQ retry of this merge (its PUT conflicted twice) finds its note already written: write it once.
+  const noted = mid !== undefined && (await c.listNotes(id)).some((n) => n.text.includes(`Message-ID ${mid};`));
+  if (!noted) await c.addNote(id, occurrenceNote(occurrences(open) + 1, input, mid, now));
   const dto = await updateIncident(c, id, (d) => {
     const ids = messageIds(d);
     if (mid !== undefined && ids.includes(mid)) return false;
