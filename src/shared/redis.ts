@@ -1,4 +1,4 @@
-/** Removes a password from a redis:// URL before it is printed. */
+/** Removes a password from a URL (redis://, rediss://, postgres://) before it is printed. */
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);

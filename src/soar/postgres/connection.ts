@@ -4,6 +4,7 @@ import type { PoolConfig, QueryResult, QueryResultRow } from 'pg';
 import { isLoopbackHost } from '../../config/loopback.ts';
 import type { SoarConfig } from '../../config/schema.ts';
 import { AppError, ErrorCodes } from '../../shared/errors.ts';
+import { redactUrl } from '../../shared/redis.ts';
 
 /**
  * Connecting to PostgreSQL: the pool settings from config (TLS verified, never switched off), int8 read as a
@@ -47,16 +48,8 @@ function invalid(message: string): AppError {
   return new AppError(ErrorCodes.CONFIG_INVALID, `soar.postgres.url: ${message}`);
 }
 
-/** The URL with its password replaced, for messages. */
-export function redactPgUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = 'redacted';
-    return u.toString();
-  } catch {
-    return '[unparseable url]';
-  }
-}
+/** The URL with its password replaced, for messages (the one URL redaction, shared/redis.ts). */
+export const redactPgUrl = redactUrl;
 
 /**
  * The pg pool config. TLS is on when sslmode asks for it or a CA bundle is given, and then always verified;
