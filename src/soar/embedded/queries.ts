@@ -1,15 +1,12 @@
+import { toArtifact, toNote, type ArtifactRow, type NoteRow } from '../store-common.ts';
 import type { Database } from 'better-sqlite3';
 import { sql } from './db.ts';
 import {
-  toArtifact,
   toAttachmentInfo,
   toIncident,
-  toNote,
   toTableRow,
-  type ArtifactRow,
   type AttachmentRow,
   type IncidentRow,
-  type NoteRow,
   type TableRowRow,
 } from './rows.ts';
 import type { Incident, IncidentDetail, IncidentSearch, IncidentSearchResult, TableRow } from '../port.ts';

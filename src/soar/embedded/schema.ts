@@ -1,3 +1,4 @@
+import { foldSearch } from '../store-common.ts';
 import { randomUUID } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 
@@ -125,11 +126,6 @@ export function readStoreId(db: Database): string {
   const row = db.prepare(`SELECT value FROM store_meta WHERE key = 'store_id'`).get() as { value: string } | undefined;
   if (!row) throw new Error('store_meta has no store_id');
   return row.value;
-}
-
-/** Search form of a property: text, lower-cased with Unicode rules (SQLite's lower() folds ASCII only). */
-export function foldSearch(value: unknown): string {
-  return typeof value === 'string' ? value.trim().toLowerCase() : '';
 }
 
 /**

@@ -1,10 +1,11 @@
+import { foldSearch, notFound, toArtifact, toNote, type ArtifactRow, type NoteRow } from '../store-common.ts';
 import type { Database } from 'better-sqlite3';
 import type { Artifact } from '../../mail/types.ts';
 import { openDatabase, run, sql, storeCall } from './db.ts';
-import { foldSearch, readStoreId } from './schema.ts';
+import { readStoreId } from './schema.ts';
 import { foldArtifactValue, maxSeverity, newArtifacts, occurrenceNote } from '../merge-rules.ts';
 import { incidentDetail, searchIncidents } from './queries.ts';
-import { notFound, toArtifact, toIncident, toNote, type ArtifactRow, type IncidentRow, type NoteRow } from './rows.ts';
+import { toIncident, type IncidentRow } from './rows.ts';
 import {
   insertAttachment,
   insertTableRow,

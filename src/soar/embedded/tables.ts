@@ -1,15 +1,8 @@
+import { assertTableCells, assertKnownTable, notFound } from '../store-common.ts';
 import type { Database } from 'better-sqlite3';
-import { assertTableCells } from './columns.ts';
 import { sql } from './db.ts';
 import { AppError, ErrorCodes } from '../../shared/errors.ts';
-import {
-  assertKnownTable,
-  notFound,
-  toAttachmentInfo,
-  toTableRow,
-  type AttachmentRow,
-  type TableRowRow,
-} from './rows.ts';
+import { toAttachmentInfo, toTableRow, type AttachmentRow, type TableRowRow } from './rows.ts';
 import type { AttachmentInfo, CellValue, TableRow } from '../port.ts';
 
 /**

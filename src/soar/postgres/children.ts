@@ -1,7 +1,6 @@
+import { assertTableCells, assertKnownTable, notFound } from '../store-common.ts';
 import type { Artifact } from '../../mail/types.ts';
 import { AppError, ErrorCodes } from '../../shared/errors.ts';
-import { assertTableCells } from '../embedded/columns.ts';
-import { assertKnownTable, notFound } from '../embedded/rows.ts';
 import { foldArtifactValue, newArtifacts } from '../merge-rules.ts';
 import type { AttachmentInfo, CellValue, Note, StoredArtifact, TableRow } from '../port.ts';
 import { query, type PgQueryable } from './connection.ts';

@@ -1,17 +1,14 @@
+import { toArtifact, toNote, type ArtifactRow, type NoteRow } from '../store-common.ts';
 import type { IncidentDetail, IncidentSearch, IncidentSearchResult } from '../port.ts';
 import type { Incident, TableRow } from '../port.ts';
 import { query, type PgQueryable } from './connection.ts';
 import {
   INCIDENT_COLUMNS,
-  toArtifact,
   toAttachmentInfo,
   toIncident,
-  toNote,
   toTableRow,
-  type PgArtifactRow,
   type PgAttachmentRow,
   type PgIncidentRow,
-  type PgNoteRow,
   type PgTableRow,
 } from './rows.ts';
 
@@ -53,12 +50,12 @@ export async function searchIncidents(pool: PgQueryable, q: IncidentSearch): Pro
 export async function incidentDetail(pool: PgQueryable, incident: Incident): Promise<IncidentDetail> {
   const id = [incident.id];
   const [artifacts, notes, rows, attachments, messages] = await Promise.all([
-    query<PgArtifactRow>(
+    query<ArtifactRow>(
       pool,
       'SELECT id, type, value, description FROM artifacts WHERE incident_id = $1 ORDER BY id',
       id,
     ),
-    query<PgNoteRow>(pool, 'SELECT id, text, created_at FROM notes WHERE incident_id = $1 ORDER BY id', id),
+    query<NoteRow>(pool, 'SELECT id, text, created_at FROM notes WHERE incident_id = $1 ORDER BY id', id),
     query<PgTableRow>(
       pool,
       'SELECT id, table_name, cells FROM table_rows WHERE incident_id = $1 ORDER BY table_name, id',

@@ -1,14 +1,4 @@
-import type { ArtifactType } from '../../mail/types.ts';
-import type {
-  AttachmentInfo,
-  CellValue,
-  Incident,
-  IncidentState,
-  Note,
-  Severity,
-  StoredArtifact,
-  TableRow,
-} from '../port.ts';
+import type { AttachmentInfo, CellValue, Incident, IncidentState, Severity, TableRow } from '../port.ts';
 
 /** Row shapes of the PostgreSQL store (jsonb arrives parsed, int8 as a number) and their port objects (pure). */
 
@@ -28,19 +18,6 @@ export interface PgIncidentRow {
   properties: Incident['properties'];
   resolution: string | null;
   resolution_summary: string | null;
-}
-
-export interface PgArtifactRow {
-  id: number;
-  type: string;
-  value: string;
-  description: string | null;
-}
-
-export interface PgNoteRow {
-  id: number;
-  text: string;
-  created_at: number;
 }
 
 export interface PgTableRow {
@@ -78,16 +55,6 @@ export function toIncident(row: PgIncidentRow): Incident & { lastSeen: number } 
     resolution: row.resolution,
     resolutionSummary: row.resolution_summary,
   };
-}
-
-export function toArtifact(row: PgArtifactRow): StoredArtifact {
-  const a: StoredArtifact = { id: row.id, type: row.type as ArtifactType, value: row.value };
-  if (row.description !== null) a.description = row.description;
-  return a;
-}
-
-export function toNote(row: PgNoteRow): Note {
-  return { id: row.id, text: row.text, createdAt: row.created_at };
 }
 
 export function toTableRow(row: PgTableRow): TableRow {

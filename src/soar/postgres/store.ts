@@ -1,8 +1,7 @@
+import { foldSearch, notFound, toArtifact, toNote, type ArtifactRow, type NoteRow } from '../store-common.ts';
 import pg from 'pg';
 import type { Artifact } from '../../mail/types.ts';
 import type { Logger } from '../../shared/logger.ts';
-import { foldSearch } from '../embedded/schema.ts';
-import { notFound } from '../embedded/rows.ts';
 import type { IncidentDetail, IncidentSearch, IncidentSearchResult } from '../port.ts';
 import { maxSeverity, occurrenceNote } from '../merge-rules.ts';
 import type {
@@ -31,15 +30,7 @@ import {
 } from './connection.ts';
 import { migrate } from './migrations.ts';
 import { incidentDetail, searchIncidents } from './queries.ts';
-import {
-  INCIDENT_COLUMNS,
-  toArtifact,
-  toIncident,
-  toNote,
-  type PgArtifactRow,
-  type PgIncidentRow,
-  type PgNoteRow,
-} from './rows.ts';
+import { INCIDENT_COLUMNS, toIncident, type PgIncidentRow } from './rows.ts';
 
 export { postgresSettings, type PostgresStoreSettings } from './connection.ts';
 
@@ -168,7 +159,7 @@ class PgIncidentStore implements PostgresStore {
   listArtifacts(incidentId: number): Promise<StoredArtifact[]> {
     return this.read(async (c) => {
       await child.requireIncident(c, incidentId);
-      const rows = await query<PgArtifactRow>(
+      const rows = await query<ArtifactRow>(
         c,
         'SELECT id, type, value, description FROM artifacts WHERE incident_id = $1 ORDER BY id',
         [incidentId],
@@ -187,7 +178,7 @@ class PgIncidentStore implements PostgresStore {
   listNotes(incidentId: number): Promise<Note[]> {
     return this.read(async (c) => {
       await child.requireIncident(c, incidentId);
-      const rows = await query<PgNoteRow>(
+      const rows = await query<NoteRow>(
         c,
         'SELECT id, text, created_at FROM notes WHERE incident_id = $1 ORDER BY id',
         [incidentId],

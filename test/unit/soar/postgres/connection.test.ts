@@ -8,7 +8,8 @@ import {
   toStoreError,
 } from '../../../../src/soar/postgres/connection.ts';
 import { PG_MIGRATIONS, PG_SCHEMA_VERSION } from '../../../../src/soar/postgres/migrations.ts';
-import { toArtifact, toIncident, toTableRow } from '../../../../src/soar/postgres/rows.ts';
+import { toIncident, toTableRow } from '../../../../src/soar/postgres/rows.ts';
+import { toArtifact } from '../../../../src/soar/store-common.ts';
 
 const base = { url: 'postgres://u:p@127.0.0.1/x', schema: 'public', poolSize: 3, connectTimeoutMs: 1000 };
 const code = (url: string) => {
