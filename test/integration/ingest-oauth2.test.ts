@@ -144,6 +144,12 @@ describe.each(['refresh_token', 'client_credentials'] as const)('IMAP with OAuth
         Array.from({ length: 5 }, (_, i) => makeAlertMail(5 + i, { tag: flow })),
       );
       await waitUntil(async () => (await incidents()) === 10, 30_000, '10 incidents after the reconnect');
+      // Mail is marked done (\Seen) only after its intake job finished, a moment after its incident exists.
+      await waitUntil(
+        async () => (await mailboxState(dovecot, user)).unseen.length === 0,
+        15_000,
+        'every mail marked done',
+      );
       expect(await mailboxState(dovecot, user)).toEqual({ exists: 10, unseen: [] });
       expect(oauth.issued.length).toBeGreaterThanOrEqual(2);
       // The reconnect was let in with a token issued after the first one expired.
